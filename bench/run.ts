@@ -18,7 +18,6 @@ interface BenchPart {
 
 const PARTS: Array<() => Promise<BenchPart>> = [
   async () => ({ name: 'store', run: (await import('./store.ts')).runStoreBench }),
-  async () => ({ name: 'raft-core', run: (await import('./raft-core.ts')).runRaftCoreBench }),
 ];
 
 const { values } = parseArgs({
