@@ -1,0 +1,129 @@
+/**
+ * One streaming parser interface over every RDF syntax we accept. Text goes in by chunks, quads
+ * come out synchronously as canonical term keys. N-Triples and N-Quads use our own fast parser;
+ * Turtle and TriG use n3's. Every syntax error becomes an RdfSyntaxError with line and column.
+ */
+import { Parser as N3Parser } from 'n3';
+import type { Quad as RdfQuad } from '@rdfjs/types';
+import { NTriplesParser, type KeyQuadSink, type BlankNodeRenamer } from './ntriples-parser.ts';
+import { RdfSyntaxError } from './syntax-error.ts';
+import { termToKey } from './term-key.ts';
+import type { RdfFormat } from './media-types.ts';
+
+export interface RdfParser {
+  push(chunk: string): void;
+  end(): void;
+  readonly quadCount: number;
+}
+
+export interface RdfParserOptions {
+  format: RdfFormat;
+  /** Base IRI for relative IRIs in Turtle and TriG. */
+  baseIri?: string;
+  sink: KeyQuadSink;
+  renameBlank: BlankNodeRenamer;
+}
+
+export function createRdfParser(options: RdfParserOptions): RdfParser {
+  switch (options.format) {
+    case 'n-triples':
+      return new NTriplesParser(false, options.sink, options.renameBlank);
+    case 'n-quads':
+      return new NTriplesParser(true, options.sink, options.renameBlank);
+    case 'turtle':
+    case 'trig':
+      return new N3TextParser(options);
+  }
+}
+
+/** How much recent text is kept to locate the column of a lexer error. */
+const RECENT_TEXT_CHARS = 256 * 1024;
+
+interface N3ErrorContext {
+  line?: number;
+  token?: { line: number; start?: number };
+  previousToken?: { line: number; end?: number };
+}
+
+class N3TextParser implements RdfParser {
+  quadCount = 0;
+  private onData!: (chunk: string) => void;
+  private onEnd!: () => void;
+  private error: RdfSyntaxError | undefined;
+  /** Recent input and the line number its first character is on. */
+  private recent = '';
+  private recentFirstLine = 1;
+
+  constructor(options: RdfParserOptions) {
+    const parser = new N3Parser({ format: options.format === 'trig' ? 'application/trig' : 'text/turtle', baseIRI: options.baseIri });
+    const { sink, renameBlank } = options;
+    const key = (term: RdfQuad['subject'] | RdfQuad['object'] | RdfQuad['graph']) =>
+      term.termType === 'BlankNode' ? `_:${renameBlank(term.value)}` : termToKey(term);
+    parser.parse(
+      {
+        on: (event: string, callback: (chunk?: string) => void) => {
+          if (event === 'data') this.onData = callback;
+          else if (event === 'end') this.onEnd = callback as () => void;
+        },
+      } as never,
+      {
+        onQuad: (error: Error | null, quad: RdfQuad | null) => {
+          if (error) {
+            this.error ??= this.toSyntaxError(error);
+            return;
+          }
+          if (!quad || this.error) return;
+          if (quad.subject.termType === 'Quad' || quad.object.termType === 'Quad') {
+            this.error = new RdfSyntaxError('quoted triples are not supported', 0, 0);
+            return;
+          }
+          this.quadCount++;
+          sink(key(quad.subject), termToKey(quad.predicate), key(quad.object), quad.graph.termType === 'DefaultGraph' ? undefined : key(quad.graph));
+        },
+      } as never,
+    );
+  }
+
+  push(chunk: string): void {
+    this.remember(chunk);
+    this.onData(chunk);
+    if (this.error) throw this.error;
+  }
+
+  end(): void {
+    this.onEnd();
+    if (this.error) throw this.error;
+  }
+
+  private remember(chunk: string): void {
+    this.recent += chunk;
+    if (this.recent.length > RECENT_TEXT_CHARS * 2) {
+      const cut = this.recent.indexOf('\n', this.recent.length - RECENT_TEXT_CHARS);
+      if (cut > 0) {
+        for (let i = this.recent.indexOf('\n'); i >= 0 && i <= cut; i = this.recent.indexOf('\n', i + 1)) this.recentFirstLine++;
+        this.recent = this.recent.slice(cut + 1);
+      }
+    }
+  }
+
+  private toSyntaxError(error: Error): RdfSyntaxError {
+    const context = (error as Error & { context?: N3ErrorContext }).context ?? {};
+    const message = error.message.replace(/ on line \d+\.?$/, '');
+    if (context.token && typeof context.token.start === 'number') {
+      return new RdfSyntaxError(message, context.token.line, context.token.start + 1);
+    }
+    const line = context.line ?? 1;
+    return new RdfSyntaxError(message, line, this.lexerErrorColumn(error.message, line, context));
+  }
+
+  /** A lexer error names the offending text (`Unexpected "x"`); find it on its line. */
+  private lexerErrorColumn(message: string, line: number, context: N3ErrorContext): number {
+    const lines = this.recent.split('\n');
+    const text = lines[line - this.recentFirstLine];
+    const issue = /^Unexpected "(.*)" on line/s.exec(message)?.[1];
+    if (text === undefined || !issue) return 1;
+    const from = context.previousToken?.line === line ? (context.previousToken.end ?? 0) : 0;
+    const at = text.indexOf(issue, from);
+    return at >= 0 ? at + 1 : 1;
+  }
+}

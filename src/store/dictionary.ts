@@ -1,0 +1,117 @@
+/**
+ * The term dictionary: canonical term key <-> integer id, in two LMDB databases. Ids are handed
+ * out in order from a counter stored with the data, so new terms append to the id->term table.
+ * Keys longer than an LMDB key may be are keyed by their SHA-256 (marked by a leading `#`, which
+ * no term key starts with). The dictionary only grows: a term no quad uses any more keeps its id.
+ *
+ * Writes happen inside the store's write transaction. Ids given out by a transaction that aborts
+ * must be forgotten, so new entries sit in `pending` until the transaction commits.
+ */
+import { createHash } from 'node:crypto';
+import type { Database, RootDatabase, Transaction } from 'lmdb';
+import { ID_BYTES, MAX_ID, writeId, readId } from './indexes.ts';
+import { assert } from '../util/assert.ts';
+import type { TermKey } from '../rdf/term-key.ts';
+
+const MAX_INLINE_KEY_BYTES = 480;
+const NEXT_ID_KEY = 'nextTermId';
+
+export class Dictionary {
+  private readonly termToId: Database<Buffer, Buffer>;
+  private readonly idToTerm: Database<Buffer, Buffer>;
+  /** Committed term -> id, bounded: cleared when full (ids never change, so any entry is valid). */
+  private readonly cache = new Map<TermKey, number>();
+  /** Entries created by the open write transaction. */
+  private readonly pending = new Map<TermKey, number>();
+  private readonly decodeCache = new Map<number, TermKey>();
+  private committedNextId: number;
+  private nextId: number;
+
+  constructor(
+    private readonly root: RootDatabase,
+    private readonly meta: Database,
+    private readonly cacheEntries: number,
+  ) {
+    this.termToId = root.openDB({ name: 'term-to-id', keyEncoding: 'binary', encoding: 'binary' });
+    this.idToTerm = root.openDB({ name: 'id-to-term', keyEncoding: 'binary', encoding: 'binary' });
+    // Id 0 is the default graph; terms start at 1.
+    this.committedNextId = (meta.get(NEXT_ID_KEY) as number | undefined) ?? 1;
+    this.nextId = this.committedNextId;
+  }
+
+  private static dictionaryKey(term: TermKey): Buffer {
+    const bytes = Buffer.from(term, 'utf8');
+    if (bytes.length <= MAX_INLINE_KEY_BYTES) return bytes;
+    return Buffer.concat([Buffer.from('#'), createHash('sha256').update(bytes).digest()]);
+  }
+
+  /** The id of a term at the given snapshot (or in the open write transaction), if it has one. */
+  lookup(term: TermKey, transaction?: Transaction): number | undefined {
+    // Readers never see the open transaction's pending entries.
+    const cached = this.cache.get(term) ?? (transaction ? undefined : this.pending.get(term));
+    if (cached !== undefined) return cached;
+    const value = this.termToId.getBinary(Dictionary.dictionaryKey(term), transaction ? { transaction } : undefined);
+    if (value === undefined) return undefined;
+    const id = readId(value, 0);
+    if (!transaction) this.remember(term, id);
+    return id;
+  }
+
+  /** The id of a term, creating it. Only inside the store's write transaction. */
+  encode(term: TermKey): number {
+    let id = this.cache.get(term);
+    if (id !== undefined) return id;
+    id = this.pending.get(term);
+    if (id !== undefined) return id;
+    const key = Dictionary.dictionaryKey(term);
+    const value = this.termToId.getBinary(key);
+    if (value !== undefined) {
+      id = readId(value, 0);
+      this.remember(term, id);
+      return id;
+    }
+    id = this.nextId++;
+    assert(id <= MAX_ID, 'term id space exhausted');
+    const idBytes = Buffer.allocUnsafe(ID_BYTES);
+    writeId(idBytes, 0, id);
+    this.termToId.putSync(key, idBytes);
+    this.idToTerm.putSync(idBytes, Buffer.from(term, 'utf8'), { append: true });
+    this.pending.set(term, id);
+    return id;
+  }
+
+  /** The term of an id, read at a snapshot. Ids come from the store, so a missing one is corruption. */
+  decode(id: number, transaction?: Transaction): TermKey {
+    const cached = this.decodeCache.get(id);
+    if (cached !== undefined) return cached;
+    const key = Buffer.allocUnsafe(ID_BYTES);
+    writeId(key, 0, id);
+    const value = this.idToTerm.getBinary(key, transaction ? { transaction } : undefined);
+    assert(value !== undefined, `term id ${id} has no term: the store is corrupt`);
+    const term = value.toString('utf8');
+    if (this.decodeCache.size >= this.cacheEntries) this.decodeCache.clear();
+    this.decodeCache.set(id, term);
+    return term;
+  }
+
+  /** Called inside the write transaction before it commits: persists the id counter. */
+  beforeCommit(): void {
+    if (this.nextId !== this.committedNextId) this.meta.putSync(NEXT_ID_KEY, this.nextId);
+  }
+
+  afterCommit(): void {
+    this.committedNextId = this.nextId;
+    for (const [term, id] of this.pending) this.remember(term, id);
+    this.pending.clear();
+  }
+
+  afterAbort(): void {
+    this.nextId = this.committedNextId;
+    this.pending.clear();
+  }
+
+  private remember(term: TermKey, id: number): void {
+    if (this.cache.size >= this.cacheEntries) this.cache.clear();
+    this.cache.set(term, id);
+  }
+}

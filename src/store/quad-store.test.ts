@@ -1,0 +1,172 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { QuadStore, type IdQuad } from './quad-store.ts';
+import { DEFAULT_GRAPH_ID } from './indexes.ts';
+
+async function withStore(body: (store: QuadStore, dir: string) => Promise<void>, options: { insertBatchQuads?: number } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'oxirs-store-'));
+  const store = QuadStore.open({ path: dir, ...options });
+  try {
+    await body(store, dir);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const ex = (n: string) => `<http://example.org/${n}>`;
+
+test('every bound/unbound pattern finds exactly the matching quads', async () => {
+  await withStore(async (store) => {
+    const terms = ['a', 'b', 'c'].map(ex);
+    const graphs = [undefined, ex('g1'), ex('g2')];
+    await store.write((w) => {
+      for (const s of terms) for (const p of terms) for (const o of terms) for (const g of graphs) w.insertTerms(s, p, o, g);
+    });
+    const snap = store.snapshot();
+    try {
+      const all = [...snap.match({})];
+      assert.equal(all.length, 27 * 3);
+      const ids = terms.map((t) => snap.lookup(t)!);
+      const gids = [DEFAULT_GRAPH_ID, snap.lookup(ex('g1'))!, snap.lookup(ex('g2'))!];
+      for (let mask = 0; mask < 16; mask++) {
+        const pattern = {
+          subject: mask & 1 ? ids[0] : undefined,
+          predicate: mask & 2 ? ids[1] : undefined,
+          object: mask & 4 ? ids[2] : undefined,
+          graph: mask & 8 ? gids[1] : undefined,
+        };
+        const expected = all.filter(
+          (q) =>
+            (pattern.subject === undefined || q[0] === pattern.subject) &&
+            (pattern.predicate === undefined || q[1] === pattern.predicate) &&
+            (pattern.object === undefined || q[2] === pattern.object) &&
+            (pattern.graph === undefined || q[3] === pattern.graph),
+        );
+        const got = [...snap.match(pattern)];
+        assert.deepEqual(sorted(got), sorted(expected), `pattern mask ${mask}`);
+      }
+      assert.equal([...snap.match({ graph: DEFAULT_GRAPH_ID })].length, 27);
+      assert.equal([...snap.match({}, 'named')].length, 54);
+      assert.equal(snap.statistics().quads, 81);
+      assert.equal(snap.statistics().indexEntries.dspo, 27);
+      assert.equal(snap.statistics().indexEntries.gosp, 54);
+      assert.equal(snap.predicateQuadCount(ids[0]), 27);
+      assert.equal(snap.graphQuadCount(gids[2]), 27);
+    } finally {
+      snap.release();
+    }
+  }, { insertBatchQuads: 7 });
+});
+
+test('duplicates are stored once and counted once', async () => {
+  await withStore(async (store) => {
+    const inserted = await store.write((w) => {
+      for (let i = 0; i < 3; i++) w.insertTerms(ex('s'), ex('p'), '"01"^^<http://www.w3.org/2001/XMLSchema#integer>', undefined);
+      w.finish();
+      return w.insertedQuads;
+    });
+    assert.equal(inserted, 1);
+    const snap = store.snapshot();
+    const quads = [...snap.match({})];
+    assert.equal(quads.length, 1);
+    assert.equal(snap.decode(quads[0][2]), '"01"^^<http://www.w3.org/2001/XMLSchema#integer>');
+    assert.equal(snap.statistics().quads, 1);
+    snap.release();
+  });
+});
+
+test('a write that throws, even after awaiting, leaves nothing behind', async () => {
+  await withStore(async (store) => {
+    await store.write((w) => w.insertTerms(ex('keep'), ex('p'), ex('o'), undefined));
+    await assert.rejects(
+      store.write(async (w) => {
+        w.insertTerms(ex('x'), ex('p'), ex('o'), ex('g'));
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        w.insertTerms(ex('y'), ex('p'), ex('o'), undefined);
+        w.finish();
+        throw new Error('bad input');
+      }),
+      /bad input/,
+    );
+    const snap = store.snapshot();
+    assert.equal([...snap.match({})].length, 1);
+    assert.equal(snap.lookup(ex('x')), undefined);
+    assert.equal(snap.graphExists(snap.lookup(ex('g')) ?? -1), false);
+    snap.release();
+    // Ids handed out by the aborted write are reused consistently afterwards.
+    await store.write((w) => w.insertTerms(ex('z'), ex('p'), ex('o'), undefined));
+    const after = store.snapshot();
+    const z = after.lookup(ex('z'))!;
+    assert.equal(after.decode(z), ex('z'));
+    after.release();
+  });
+});
+
+test('a snapshot keeps seeing its state while writers go on', async () => {
+  await withStore(async (store) => {
+    await store.write((w) => w.insertTerms(ex('s'), ex('p'), ex('o1'), undefined));
+    const snap = store.snapshot();
+    await store.write((w) => {
+      w.insertTerms(ex('s'), ex('p'), ex('o2'), undefined);
+      w.remove([...w.match({ object: w.lookup(ex('o1')) })][0]);
+    });
+    assert.deepEqual([...snap.match({})].map((q) => snap.decode(q[2])), [ex('o1')]);
+    snap.release();
+    const now = store.snapshot();
+    assert.deepEqual([...now.match({})].map((q) => now.decode(q[2])), [ex('o2')]);
+    now.release();
+  });
+});
+
+test('data survives closing and reopening', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'oxirs-store-'));
+  try {
+    let store = QuadStore.open({ path: dir });
+    await store.write((w) => w.insertTerms(ex('s'), ex('p'), '"x"@en', ex('g')));
+    await store.close();
+    store = QuadStore.open({ path: dir });
+    await store.write((w) => w.insertTerms(ex('s2'), ex('p'), '"y"', undefined));
+    const snap = store.snapshot();
+    assert.equal([...snap.match({})].length, 2);
+    assert.notEqual(snap.lookup(ex('s2')), snap.lookup(ex('s')));
+    snap.release();
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('graphs: clear keeps a graph, drop removes it, create makes an empty one', async () => {
+  await withStore(async (store) => {
+    await store.write((w) => {
+      w.insertTerms(ex('s'), ex('p'), ex('o'), ex('g'));
+      w.createGraph(w.encode(ex('empty')));
+    });
+    let snap = store.snapshot();
+    const g = snap.lookup(ex('g'))!;
+    const empty = snap.lookup(ex('empty'))!;
+    assert.deepEqual([...snap.namedGraphs()].map((x) => x.quads).sort(), [0, 1]);
+    snap.release();
+    await store.write((w) => w.clearGraph(g));
+    snap = store.snapshot();
+    assert.equal(snap.graphExists(g), true);
+    assert.equal(snap.graphQuadCount(g), 0);
+    snap.release();
+    await store.write((w) => {
+      assert.equal(w.dropGraph(g), true);
+      assert.equal(w.dropGraph(empty), true);
+    });
+    snap = store.snapshot();
+    assert.equal(snap.graphExists(g), false);
+    assert.deepEqual([...snap.namedGraphs()], []);
+    snap.release();
+  });
+});
+
+function sorted(quads: IdQuad[]): string[] {
+  return quads.map((q) => q.join(' ')).sort();
+}

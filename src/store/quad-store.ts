@@ -1,0 +1,439 @@
+/**
+ * The persistent quad store: one LMDB environment holding the term dictionary, the index
+ * permutations (indexes.ts), per-graph and per-predicate counts, and store metadata.
+ *
+ * Writes are serialised: one write transaction at a time, each atomic (LMDB child transaction:
+ * a thrown error aborts everything it did) and durable when its promise resolves (LMDB fsyncs the
+ * commit; `overlappingSync` is off so "committed" means "on disk"). A write may await (a streamed
+ * load does), so readers must never read outside a snapshot: every read goes through `snapshot()`,
+ * an LMDB read transaction that sees one committed state for as long as it is held.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { open, type Database, type RootDatabase, type Transaction } from 'lmdb';
+import { Dictionary } from './dictionary.ts';
+import {
+  INDEXES,
+  DEFAULT_INDEXES,
+  NAMED_INDEXES,
+  DEFAULT_GRAPH_ID,
+  boundPositions,
+  chooseIndex,
+  decodeKey,
+  encodeKey,
+  prefixRange,
+  type IdPattern,
+  type IndexSpec,
+} from './indexes.ts';
+import { assert } from '../util/assert.ts';
+import type { TermKey } from '../rdf/term-key.ts';
+
+export type IdQuad = [subject: number, predicate: number, object: number, graph: number];
+
+export interface QuadStoreOptions {
+  /** Folder of the LMDB environment (created if missing). */
+  path: string;
+  /** Bound on the in-memory term caches (entries each). */
+  termCacheEntries?: number;
+  /** Quads buffered and sorted before they are written to the indexes. */
+  insertBatchQuads?: number;
+}
+
+/** Which graphs a pattern with an unbound graph ranges over. */
+export type GraphScope = 'all' | 'named';
+
+export interface StoreStatistics {
+  quads: number;
+  namedGraphs: number;
+  /** Entries per index permutation. */
+  indexEntries: Record<string, number>;
+}
+
+const EMPTY = Buffer.alloc(0);
+const BLANK_EPOCH_KEY = 'blankNodeEpoch';
+
+export class QuadStore {
+  readonly path: string;
+  private readonly root: RootDatabase;
+  private readonly meta: Database;
+  private readonly indexDbs: Map<IndexSpec, Database<Buffer, Buffer>>;
+  /** graph id -> quad count; present for every graph that exists (the default graph always). */
+  private readonly graphCounts: Database<number, number>;
+  private readonly predicateCounts: Database<number, number>;
+  readonly dictionary: Dictionary;
+  private readonly insertBatchQuads: number;
+  private writeTail: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(options: QuadStoreOptions) {
+    this.path = options.path;
+    mkdirSync(options.path, { recursive: true });
+    this.root = open({
+      path: join(options.path, 'store.mdb'),
+      maxDbs: 16,
+      mapSize: 2 ** 40,
+      overlappingSync: false,
+      noReadAhead: true,
+      maxReaders: 1024,
+    });
+    this.meta = this.root.openDB({ name: 'meta' });
+    this.indexDbs = new Map(INDEXES.map((index) => [index, this.root.openDB({ name: index.name, keyEncoding: 'binary', encoding: 'binary' })]));
+    this.graphCounts = this.root.openDB({ name: 'graph-counts' });
+    this.predicateCounts = this.root.openDB({ name: 'predicate-counts' });
+    this.dictionary = new Dictionary(this.root, this.meta, options.termCacheEntries ?? 500_000);
+    this.insertBatchQuads = options.insertBatchQuads ?? 250_000;
+  }
+
+  static open(options: QuadStoreOptions): QuadStore {
+    return new QuadStore(options);
+  }
+
+  /**
+   * Runs `body` in one atomic, durable write transaction, after every earlier write finished.
+   * If `body` throws (or rejects), nothing it wrote is kept.
+   */
+  write<T>(body: (writer: StoreWriter) => T | Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      assert(!this.closed, 'store is closed');
+      const writer = new StoreWriter(this, this.dictionary, this.insertBatchQuads);
+      let result!: T;
+      try {
+        await this.root.childTransaction(async () => {
+          result = await body(writer);
+          writer.finish();
+          this.dictionary.beforeCommit();
+        });
+      } catch (error) {
+        this.dictionary.afterAbort();
+        throw error;
+      }
+      this.dictionary.afterCommit();
+      return result;
+    };
+    const next = this.writeTail.then(run, run);
+    this.writeTail = next.catch(() => undefined);
+    return next;
+  }
+
+  /** A consistent read view of the last committed state. Call `release()` when done. */
+  snapshot(): Snapshot {
+    assert(!this.closed, 'store is closed');
+    return new Snapshot(this, this.root.useReadTransaction());
+  }
+
+  /** Waits for queued writes, then closes the environment. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.writeTail;
+    this.closed = true;
+    await this.root.close();
+  }
+
+  /** @internal */ indexDb(index: IndexSpec): Database<Buffer, Buffer> {
+    return this.indexDbs.get(index)!;
+  }
+  /** @internal */ graphCountDb(): Database<number, number> {
+    return this.graphCounts;
+  }
+  /** @internal */ predicateCountDb(): Database<number, number> {
+    return this.predicateCounts;
+  }
+  /** @internal */ metaDb(): Database {
+    return this.meta;
+  }
+}
+
+/** A read transaction: everything read through it is one committed state. */
+export class Snapshot {
+  private released = false;
+
+  constructor(
+    private readonly store: QuadStore,
+    readonly transaction: Transaction,
+  ) {}
+
+  /** Quads matching the pattern, as id tuples, in the chosen index's order. */
+  *match(pattern: IdPattern, scope: GraphScope = 'all'): Generator<IdQuad> {
+    assert(!this.released, 'snapshot used after release');
+    const graph = pattern.graph;
+    if (graph === DEFAULT_GRAPH_ID || (graph === undefined && scope === 'all')) yield* this.scan(pattern, 'default');
+    if (graph !== DEFAULT_GRAPH_ID) yield* this.scan(pattern, 'named');
+  }
+
+  private *scan(pattern: IdPattern, scope: 'default' | 'named'): Generator<IdQuad> {
+    const bound = boundPositions(pattern, scope);
+    const { index, prefixLength } = chooseIndex(bound, scope);
+    const range = prefixRange(index, bound, prefixLength);
+    const keys = this.store.indexDb(index).getKeys({ ...range, transaction: this.transaction });
+    for (const key of keys) yield decodeKey(index, key as Buffer) as IdQuad;
+  }
+
+  /** Whether the exact quad is stored. */
+  has(quad: IdQuad): boolean {
+    const index = quad[3] === DEFAULT_GRAPH_ID ? DEFAULT_INDEXES[0] : NAMED_INDEXES[0];
+    const key = encodeKey(index, quad, Buffer.allocUnsafe(index.keyBytes));
+    return this.store.indexDb(index).getBinary(key, { transaction: this.transaction }) !== undefined;
+  }
+
+  lookup(term: TermKey): number | undefined {
+    return this.store.dictionary.lookup(term, this.transaction);
+  }
+
+  decode(id: number): TermKey {
+    return this.store.dictionary.decode(id, this.transaction);
+  }
+
+  /** Named graphs that exist (possibly empty), with their quad counts. */
+  *namedGraphs(): Generator<{ id: number; quads: number }> {
+    for (const { key, value } of this.store.graphCountDb().getRange({ start: 1, transaction: this.transaction })) {
+      yield { id: key, quads: value };
+    }
+  }
+
+  graphExists(graphId: number): boolean {
+    return graphId === DEFAULT_GRAPH_ID || this.store.graphCountDb().get(graphId, { transaction: this.transaction }) !== undefined;
+  }
+
+  graphQuadCount(graphId: number): number {
+    return this.store.graphCountDb().get(graphId, { transaction: this.transaction }) ?? 0;
+  }
+
+  /** How many quads (in any graph) have this predicate: a planner statistic. */
+  predicateQuadCount(predicateId: number): number {
+    return this.store.predicateCountDb().get(predicateId, { transaction: this.transaction }) ?? 0;
+  }
+
+  statistics(): StoreStatistics {
+    let quads = 0;
+    let namedGraphs = 0;
+    for (const { key, value } of this.store.graphCountDb().getRange({ transaction: this.transaction })) {
+      quads += value;
+      if (key !== DEFAULT_GRAPH_ID) namedGraphs++;
+    }
+    const indexEntries: Record<string, number> = {};
+    for (const index of INDEXES) indexEntries[index.name] = this.store.indexDb(index).getStats().entryCount as number;
+    return { quads, namedGraphs, indexEntries };
+  }
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.transaction.done();
+  }
+}
+
+/**
+ * The handle a write transaction's body gets. Inserts are buffered and written sorted per index
+ * (B-tree inserts in key order touch far fewer pages); any other operation flushes them first so
+ * the body always sees its own writes in order.
+ */
+export class StoreWriter {
+  private batch: Float64Array;
+  private batchLength = 0;
+  private readonly graphDeltas = new Map<number, number>();
+  private readonly predicateDeltas = new Map<number, number>();
+  private readonly createdGraphs = new Set<number>();
+  private blankPrefix: string | undefined;
+  /** Quads that were not already present, over the whole transaction. */
+  insertedQuads = 0;
+  removedQuads = 0;
+
+  constructor(
+    private readonly store: QuadStore,
+    readonly dictionary: Dictionary,
+    private readonly batchQuads: number,
+  ) {
+    this.batch = new Float64Array(Math.min(batchQuads, 1024) * 4);
+  }
+
+  encode(term: TermKey): number {
+    return this.dictionary.encode(term);
+  }
+
+  lookup(term: TermKey): number | undefined {
+    return this.dictionary.lookup(term);
+  }
+
+  /** A label prefix no earlier write used: payload blank nodes become fresh nodes under it. */
+  freshBlankNodePrefix(): string {
+    if (this.blankPrefix === undefined) {
+      const meta = this.store.metaDb();
+      const epoch = ((meta.get(BLANK_EPOCH_KEY) as number | undefined) ?? 0) + 1;
+      meta.putSync(BLANK_EPOCH_KEY, epoch);
+      this.blankPrefix = `b${epoch.toString(36)}_`;
+    }
+    return this.blankPrefix;
+  }
+
+  /** Buffers one quad (ids); duplicates and already stored quads are ignored when written. */
+  insert(subject: number, predicate: number, object: number, graph: number): void {
+    if (this.batchLength * 4 === this.batch.length) {
+      if (this.batchLength >= this.batchQuads) this.flush();
+      else {
+        const grown = new Float64Array(Math.min(this.batch.length * 2, this.batchQuads * 4));
+        grown.set(this.batch);
+        this.batch = grown;
+      }
+    }
+    const at = this.batchLength * 4;
+    this.batch[at] = subject;
+    this.batch[at + 1] = predicate;
+    this.batch[at + 2] = object;
+    this.batch[at + 3] = graph;
+    this.batchLength++;
+  }
+
+  insertTerms(subject: TermKey, predicate: TermKey, object: TermKey, graph: TermKey | undefined): void {
+    this.insert(this.encode(subject), this.encode(predicate), this.encode(object), graph === undefined ? DEFAULT_GRAPH_ID : this.encode(graph));
+  }
+
+  /** Removes one quad; returns whether it was there. */
+  remove(quad: IdQuad): boolean {
+    this.flush();
+    const indexes = quad[3] === DEFAULT_GRAPH_ID ? DEFAULT_INDEXES : NAMED_INDEXES;
+    const first = indexes[0];
+    const key = encodeKey(first, quad, Buffer.allocUnsafe(first.keyBytes));
+    if (this.store.indexDb(first).getBinary(key) === undefined) return false;
+    for (const index of indexes) this.store.indexDb(index).removeSync(encodeKey(index, quad, Buffer.allocUnsafe(index.keyBytes)));
+    this.count(quad[1], quad[3], -1);
+    this.removedQuads++;
+    return true;
+  }
+
+  /** Quads matching a pattern, as committed plus this transaction's writes so far. */
+  *match(pattern: IdPattern, scope: GraphScope = 'all'): Generator<IdQuad> {
+    this.flush();
+    const graph = pattern.graph;
+    const scopes: Array<'default' | 'named'> = [];
+    if (graph === DEFAULT_GRAPH_ID || (graph === undefined && scope === 'all')) scopes.push('default');
+    if (graph !== DEFAULT_GRAPH_ID) scopes.push('named');
+    for (const indexScope of scopes) {
+      const bound = boundPositions(pattern, indexScope);
+      const { index, prefixLength } = chooseIndex(bound, indexScope);
+      // Collected first: the caller may remove what it is iterating over.
+      const keys = [...this.store.indexDb(index).getKeys({ ...prefixRange(index, bound, prefixLength), snapshot: false })];
+      for (const key of keys) yield decodeKey(index, key as Buffer) as IdQuad;
+    }
+  }
+
+  /** Removes every quad of a graph; the graph keeps existing. */
+  clearGraph(graphId: number): number {
+    let removed = 0;
+    for (const quad of [...this.match({ graph: graphId })]) if (this.remove(quad)) removed++;
+    return removed;
+  }
+
+  /** Creates an empty named graph if it does not exist. Returns whether it was created. */
+  createGraph(graphId: number): boolean {
+    if (graphId === DEFAULT_GRAPH_ID || this.graphExists(graphId)) return false;
+    this.createdGraphs.add(graphId);
+    this.store.graphCountDb().putSync(graphId, 0);
+    return true;
+  }
+
+  /** Removes a named graph and its quads. Returns whether it existed. */
+  dropGraph(graphId: number): boolean {
+    const existed = this.graphExists(graphId);
+    this.clearGraph(graphId);
+    if (graphId !== DEFAULT_GRAPH_ID && existed) {
+      this.flushCounts();
+      this.store.graphCountDb().removeSync(graphId);
+    }
+    return existed;
+  }
+
+  graphExists(graphId: number): boolean {
+    if (graphId === DEFAULT_GRAPH_ID) return true;
+    this.flush();
+    return this.store.graphCountDb().get(graphId) !== undefined || (this.graphDeltas.get(graphId) ?? 0) > 0;
+  }
+
+  /** Flushes buffered inserts and counts; the store calls it before commit. */
+  finish(): void {
+    this.flush();
+    this.flushCounts();
+  }
+
+  private count(predicate: number, graph: number, delta: number): void {
+    this.graphDeltas.set(graph, (this.graphDeltas.get(graph) ?? 0) + delta);
+    this.predicateDeltas.set(predicate, (this.predicateDeltas.get(predicate) ?? 0) + delta);
+  }
+
+  private flushCounts(): void {
+    const graphs = this.store.graphCountDb();
+    for (const [graph, delta] of this.graphDeltas) {
+      const current = graphs.get(graph);
+      if (delta === 0 && (current !== undefined || graph !== DEFAULT_GRAPH_ID)) continue;
+      const next = (current ?? 0) + delta;
+      assert(next >= 0, `graph ${graph} count went negative`);
+      graphs.putSync(graph, next);
+    }
+    this.graphDeltas.clear();
+    const predicates = this.store.predicateCountDb();
+    for (const [predicate, delta] of this.predicateDeltas) {
+      if (delta === 0) continue;
+      const next = (predicates.get(predicate) ?? 0) + delta;
+      assert(next >= 0, `predicate ${predicate} count went negative`);
+      if (next === 0) predicates.removeSync(predicate);
+      else predicates.putSync(predicate, next);
+    }
+    this.predicateDeltas.clear();
+  }
+
+  /** Writes the buffered quads: each index in its own key order. */
+  private flush(): void {
+    const n = this.batchLength;
+    if (n === 0) return;
+    this.batchLength = 0;
+    const quads = this.batch;
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    // Default-graph and named-graph quads go to different index sets.
+    const defaultQuads: number[] = [];
+    const namedQuads: number[] = [];
+    for (let i = 0; i < n; i++) (quads[i * 4 + 3] === DEFAULT_GRAPH_ID ? defaultQuads : namedQuads).push(i);
+    for (const [indexes, members] of [[DEFAULT_INDEXES, defaultQuads], [NAMED_INDEXES, namedQuads]] as const) {
+      if (members.length === 0) continue;
+      let selected = Uint32Array.from(members);
+      indexes.forEach((index, position) => {
+        sortByIndex(selected, quads, index);
+        const db = this.store.indexDb(index);
+        const key = Buffer.allocUnsafe(index.keyBytes);
+        const quad = new Float64Array(4);
+        if (position === 0) {
+          // The first index decides which quads are new; only those go to the others.
+          const fresh: number[] = [];
+          for (const i of selected) {
+            quad.set(quads.subarray(i * 4, i * 4 + 4));
+            if (db.putSync(encodeKey(index, quad, key), EMPTY, { noOverwrite: true })) {
+              fresh.push(i);
+              this.count(quad[1], quad[3], 1);
+            }
+          }
+          this.insertedQuads += fresh.length;
+          selected = Uint32Array.from(fresh);
+        } else {
+          for (const i of selected) {
+            quad.set(quads.subarray(i * 4, i * 4 + 4));
+            db.putSync(encodeKey(index, quad, key), EMPTY);
+          }
+        }
+      });
+    }
+  }
+}
+
+function sortByIndex(selected: Uint32Array, quads: Float64Array, index: IndexSpec): void {
+  const [a, b, c, d] = index.order;
+  if (d === undefined) {
+    selected.sort((x, y) => quads[x * 4 + a] - quads[y * 4 + a] || quads[x * 4 + b] - quads[y * 4 + b] || quads[x * 4 + c] - quads[y * 4 + c]);
+  } else {
+    selected.sort(
+      (x, y) =>
+        quads[x * 4 + a] - quads[y * 4 + a] ||
+        quads[x * 4 + b] - quads[y * 4 + b] ||
+        quads[x * 4 + c] - quads[y * 4 + c] ||
+        quads[x * 4 + d] - quads[y * 4 + d],
+    );
+  }
+}
