@@ -50,7 +50,7 @@ export class Dictionary {
     // Readers never see the open transaction's pending entries.
     const cached = this.cache.get(term) ?? (transaction ? undefined : this.pending.get(term));
     if (cached !== undefined) return cached;
-    const value = this.termToId.getBinary(Dictionary.dictionaryKey(term), transaction ? { transaction } : undefined);
+    const value = this.termToId.get(Dictionary.dictionaryKey(term), transaction ? { transaction } : undefined);
     if (value === undefined) return undefined;
     const id = readId(value, 0);
     if (!transaction) this.remember(term, id);
@@ -64,7 +64,7 @@ export class Dictionary {
     id = this.pending.get(term);
     if (id !== undefined) return id;
     const key = Dictionary.dictionaryKey(term);
-    const value = this.termToId.getBinary(key);
+    const value = this.termToId.get(key);
     if (value !== undefined) {
       id = readId(value, 0);
       this.remember(term, id);
@@ -86,7 +86,7 @@ export class Dictionary {
     if (cached !== undefined) return cached;
     const key = Buffer.allocUnsafe(ID_BYTES);
     writeId(key, 0, id);
-    const value = this.idToTerm.getBinary(key, transaction ? { transaction } : undefined);
+    const value = this.idToTerm.get(key, transaction ? { transaction } : undefined);
     assert(value !== undefined, `term id ${id} has no term: the store is corrupt`);
     const term = value.toString('utf8');
     if (this.decodeCache.size >= this.cacheEntries) this.decodeCache.clear();

@@ -72,10 +72,12 @@ export class QuadStore {
       path: join(options.path, 'store.mdb'),
       maxDbs: 16,
       mapSize: 2 ** 40,
+      // A commit's promise must mean "fsynced", not just "visible".
       overlappingSync: false,
+      // Random reads over a large file: the kernel's read-ahead only wastes page cache.
       noReadAhead: true,
       maxReaders: 1024,
-    });
+    } as Parameters<typeof open>[0]);
     this.meta = this.root.openDB({ name: 'meta' });
     this.indexDbs = new Map(INDEXES.map((index) => [index, this.root.openDB({ name: index.name, keyEncoding: 'binary', encoding: 'binary' })]));
     this.graphCounts = this.root.openDB({ name: 'graph-counts' });
@@ -172,7 +174,7 @@ export class Snapshot {
   has(quad: IdQuad): boolean {
     const index = quad[3] === DEFAULT_GRAPH_ID ? DEFAULT_INDEXES[0] : NAMED_INDEXES[0];
     const key = encodeKey(index, quad, Buffer.allocUnsafe(index.keyBytes));
-    return this.store.indexDb(index).getBinary(key, { transaction: this.transaction }) !== undefined;
+    return this.store.indexDb(index).get(key, { transaction: this.transaction }) !== undefined;
   }
 
   lookup(term: TermKey): number | undefined {
@@ -211,7 +213,7 @@ export class Snapshot {
       if (key !== DEFAULT_GRAPH_ID) namedGraphs++;
     }
     const indexEntries: Record<string, number> = {};
-    for (const index of INDEXES) indexEntries[index.name] = this.store.indexDb(index).getStats().entryCount as number;
+    for (const index of INDEXES) indexEntries[index.name] = (this.store.indexDb(index).getStats() as { entryCount: number }).entryCount;
     return { quads, namedGraphs, indexEntries };
   }
 
@@ -293,7 +295,7 @@ export class StoreWriter {
     const indexes = quad[3] === DEFAULT_GRAPH_ID ? DEFAULT_INDEXES : NAMED_INDEXES;
     const first = indexes[0];
     const key = encodeKey(first, quad, Buffer.allocUnsafe(first.keyBytes));
-    if (this.store.indexDb(first).getBinary(key) === undefined) return false;
+    if (this.store.indexDb(first).get(key) === undefined) return false;
     for (const index of indexes) this.store.indexDb(index).removeSync(encodeKey(index, quad, Buffer.allocUnsafe(index.keyBytes)));
     this.count(quad[1], quad[3], -1);
     this.removedQuads++;
@@ -340,6 +342,13 @@ export class StoreWriter {
       this.store.graphCountDb().removeSync(graphId);
     }
     return existed;
+  }
+
+  /** Ids of every named graph that exists, including ones this transaction created. */
+  namedGraphIds(): number[] {
+    this.flush();
+    this.flushCounts();
+    return [...this.store.graphCountDb().getKeys({ start: 1, snapshot: false })] as number[];
   }
 
   graphExists(graphId: number): boolean {
@@ -405,7 +414,8 @@ export class StoreWriter {
           const fresh: number[] = [];
           for (const i of selected) {
             quad.set(quads.subarray(i * 4, i * 4 + 4));
-            if (db.putSync(encodeKey(index, quad, key), EMPTY, { noOverwrite: true })) {
+            // putSync returns whether it wrote (false: the key was there); the typings say void.
+            if ((db.putSync(encodeKey(index, quad, key), EMPTY, { noOverwrite: true }) as unknown) === true) {
               fresh.push(i);
               this.count(quad[1], quad[3], 1);
             }

@@ -1,0 +1,140 @@
+/**
+ * The HTTP API of one node: Graph Store Protocol, SPARQL protocol endpoints, health. Every
+ * error leaves as the catalogue's JSON (errors.ts); only a broken invariant is a 500. Request
+ * bodies are streamed to the handlers (no buffering by the framework), each handler enforces the
+ * body limit, and header size is bounded by Node's parser (431).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import Fastify, { type FastifyInstance, type FastifyBaseLogger } from 'fastify';
+import type { QuadStore } from '../store/quad-store.ts';
+import { RdfSyntaxError } from '../rdf/syntax-error.ts';
+import { QuadInGraphPayloadError, EncodingError } from '../store/rdf-loader.ts';
+import { ApiError, ERRORS } from './errors.ts';
+import { Authenticator, type Role } from './auth.ts';
+import { registerGraphStoreRoutes } from './graph-store-routes.ts';
+import { registerSparqlRoutes } from './sparql-routes.ts';
+import { registerHealthRoutes } from './health-routes.ts';
+
+export interface ServerLimits {
+  /** Largest request body accepted on /data (loads). */
+  maxLoadBodyBytes: number;
+  /** Largest request body accepted for queries and updates. */
+  maxRequestBodyBytes: number;
+  /** Largest total size of request headers. */
+  maxHeaderBytes: number;
+}
+
+export const DEFAULT_LIMITS: ServerLimits = {
+  maxLoadBodyBytes: 16 * 2 ** 30,
+  maxRequestBodyBytes: 16 * 2 ** 20,
+  maxHeaderBytes: 16 * 1024,
+};
+
+export interface AppOptions {
+  store: QuadStore;
+  authenticator?: Authenticator;
+  limits?: Partial<ServerLimits>;
+  /** A pino logger; none: silent. */
+  logger?: FastifyBaseLogger;
+}
+
+export interface NodeState {
+  /** Set when shutdown starts: readiness turns 503 and new requests are refused. */
+  shuttingDown: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The role a route needs; routes without one are open (health). */
+    role?: Role;
+  }
+}
+
+export function buildApp(options: AppOptions): { app: FastifyInstance; state: NodeState } {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const state: NodeState = { shuttingDown: false };
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    exposeHeadRoutes: false,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
+      createServer({ maxHeaderSize: limits.maxHeaderBytes }, handler),
+    clientErrorHandler: (error: NodeJS.ErrnoException, socket: Socket) => {
+      const apiError = error.code === 'HPE_HEADER_OVERFLOW' ? new ApiError('header_too_large') : new ApiError('bad_request', 'The HTTP request is malformed.');
+      writeRawError(socket, apiError);
+    },
+    routerOptions: { maxParamLength: 1000 },
+  } as never) as unknown as FastifyInstance;
+
+  // Bodies reach handlers as streams; each handler reads them under its own limit.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+
+  app.addHook('onRequest', async (request) => {
+    if (state.shuttingDown) throw new ApiError('shutting_down');
+    const role = request.routeOptions.config.role;
+    if (!role || !options.authenticator) return;
+    const principal = options.authenticator.authenticate(request.headers.authorization);
+    options.authenticator.authorize(principal, role);
+    request.principal = principal.name;
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const apiError = toApiError(error);
+    if (apiError.status >= 500 && apiError.code !== 'shutting_down') request.log.error({ err: error }, 'request failed');
+    if (apiError.code === 'unauthenticated') reply.header('www-authenticate', 'Basic realm="oxirs-cluster", Bearer');
+    if (apiError.code === 'shutting_down') reply.header('retry-after', '5');
+    // A body the handler did not read must not be left on a keep-alive connection.
+    if (apiError.status === 413 || apiError.status === 415) reply.header('connection', 'close');
+    reply.code(apiError.status).type('application/json').send(apiError.body());
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const error = new ApiError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}.`);
+    reply.code(error.status).send(error.body());
+  });
+
+  registerHealthRoutes(app, { state, store: options.store });
+  registerGraphStoreRoutes(app, { store: options.store, maxBodyBytes: limits.maxLoadBodyBytes });
+  registerSparqlRoutes(app, { maxBodyBytes: limits.maxRequestBodyBytes });
+  return { app, state };
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: string;
+  }
+}
+
+/** Maps anything thrown in a handler to a catalogue error. */
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof RdfSyntaxError) {
+    return new ApiError('rdf_syntax', error.message, { line: error.line, column: error.column });
+  }
+  if (error instanceof QuadInGraphPayloadError) return new ApiError('triples_only', error.message);
+  if (error instanceof EncodingError) return new ApiError('bad_request', error.message);
+  const fastifyError = error as { code?: string; statusCode?: number; message?: string };
+  if (typeof fastifyError.code === 'string' && fastifyError.code.startsWith('FST_ERR') && fastifyError.statusCode && fastifyError.statusCode < 500) {
+    if (fastifyError.statusCode === 413) return new ApiError('payload_too_large');
+    if (fastifyError.statusCode === 415) return new ApiError('unsupported_media_type', fastifyError.message);
+    return new ApiError('bad_request', fastifyError.message);
+  }
+  return new ApiError('internal');
+}
+
+function writeRawError(socket: Socket, error: ApiError): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify(error.body());
+  const reason = error.status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
+  socket.end(
+    `HTTP/1.1 ${error.status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+export { ERRORS };

@@ -1,0 +1,44 @@
+/**
+ * The one catalogue of errors a client can see. Each has a stable code (never reused for another
+ * meaning), an HTTP status and a message. The body is always
+ * `{"error":{"code","message",...details}}`. docs/errors.md lists the same codes; a test keeps
+ * the two in sync.
+ */
+export const ERRORS = {
+  bad_request: { status: 400, message: 'The request is malformed.' },
+  rdf_syntax: { status: 400, message: 'The RDF payload has a syntax error.' },
+  missing_graph_parameter: { status: 400, message: 'Use exactly one of ?default or ?graph=IRI.' },
+  invalid_graph_iri: { status: 400, message: 'The graph parameter is not an absolute IRI.' },
+  triples_only: { status: 400, message: 'This format carries quads; a single graph takes triples only.' },
+  unauthenticated: { status: 401, message: 'Credentials are missing or wrong.' },
+  forbidden: { status: 403, message: 'Your role does not allow this.' },
+  graph_not_found: { status: 404, message: 'No such graph.' },
+  not_found: { status: 404, message: 'No such resource.' },
+  method_not_allowed: { status: 405, message: 'This method is not allowed here.' },
+  not_acceptable: { status: 406, message: 'None of the media types in Accept can be produced.' },
+  payload_too_large: { status: 413, message: 'The request body is larger than the server accepts.' },
+  unsupported_media_type: { status: 415, message: 'The Content-Type is not supported here.' },
+  header_too_large: { status: 431, message: 'The request headers are larger than the server accepts.' },
+  internal: { status: 500, message: 'An internal error occurred; it is logged.' },
+  sparql_not_available: { status: 501, message: 'SPARQL query and update evaluation is not built yet.' },
+  shutting_down: { status: 503, message: 'The server is shutting down.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** An error meant for the client: its code decides the status; `details` join the JSON body. */
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message ?? ERRORS[code].message);
+    this.status = ERRORS[code].status;
+  }
+
+  body(): { error: Record<string, unknown> } {
+    return { error: { code: this.code, message: this.message, ...this.details } };
+  }
+}
