@@ -1,0 +1,51 @@
+// The consensus core must stay pure (ARCHITECTURE.md): no timers, clock, randomness, I/O or
+// async. Every file in src/raft is scanned except those listed as I/O-side below.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+const RAFT_DIR = dirname(new URL(import.meta.url).pathname);
+/** Files beside the core that may do I/O (the WAL and transport will go here). None yet. */
+const IO_SIDE_FILES: string[] = [];
+
+const FORBIDDEN: Array<[RegExp, string]> = [
+  [/from\s+['"]node:/, 'node: import'],
+  [/import\s*\(\s*['"]node:/, 'node: dynamic import'],
+  [/require\s*\(/, 'require'],
+  [/\bDate\b/, 'Date'],
+  [/Math\.random/, 'Math.random'],
+  [/\bset(Timeout|Interval|Immediate)\b/, 'timer'],
+  [/\bperformance\b/, 'performance'],
+  [/\bprocess\b/, 'process'],
+  [/\basync\b/, 'async'],
+  [/\bawait\b/, 'await'],
+  [/\bPromise\b/, 'Promise'],
+  [/\bqueueMicrotask\b/, 'queueMicrotask'],
+];
+
+function stripComments(source: string): string {
+  return source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"])\/\/.*$/gm, '$1');
+}
+
+test('the raft core imports no timers, clock, randomness, I/O or async', () => {
+  const files = readdirSync(RAFT_DIR).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !IO_SIDE_FILES.includes(f));
+  assert.ok(files.length >= 10, `expected the core files, found ${files.join(', ')}`);
+  const violations: string[] = [];
+  for (const file of files) {
+    const source = stripComments(readFileSync(join(RAFT_DIR, file), 'utf8'));
+    for (const [pattern, what] of FORBIDDEN) if (pattern.test(source)) violations.push(`${file}: ${what}`);
+    for (const match of source.matchAll(/from\s+['"]([^'"]+)['"]/g)) {
+      const spec = match[1];
+      if (!spec.startsWith('./') && !spec.startsWith('../util/')) violations.push(`${file}: imports ${spec}`);
+    }
+  }
+  assert.deepEqual(violations, []);
+});
+
+test('the purity scan catches what it should', () => {
+  const bad = "import { readFileSync } from 'node:fs';\nconst t = Date.now(); setTimeout(() => {}, 1); async function f() { await Promise.resolve(); }";
+  const found = FORBIDDEN.filter(([p]) => p.test(stripComments(bad))).map(([, w]) => w);
+  for (const w of ['node: import', 'Date', 'timer', 'async', 'await', 'Promise']) assert.ok(found.includes(w), w);
+  assert.equal(FORBIDDEN.filter(([p]) => p.test(stripComments('// Date and Promise in a comment'))).length, 0);
+});
