@@ -7,66 +7,15 @@
  * - pattern-scan rates, every term decoded, on each side;
  * - our store's size on disk and the peak RSS of each process.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync, readdirSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { once } from 'node:events';
+import { ROOT, CLI, freePort, runNode, startNode, directoryBytes } from './processes.ts';
 import { generateDataset } from './dataset.ts';
 import { peakRssBytes } from './peak-rss.ts';
 import type { BenchOptions } from './run.ts';
 
-const ROOT = resolve(import.meta.dirname, '..');
-const CLI = join(ROOT, 'bin', 'oxirs-cluster.js');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as { port: number }).port;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-function runNode(args: string[]): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.stderr.on('data', (chunk) => (err += chunk));
-    child.on('exit', (code) => (code === 0 ? resolvePromise(out + err) : reject(new Error(`${args.join(' ')} exited ${code}: ${err}`))));
-  });
-}
-
-async function startNode(dataDir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [CLI, 'start', '--data-dir', dataDir, '--http', `127.0.0.1:${port}`, '--log-level', 'warn'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  const deadline = Date.now() + 30_000;
-  for await (const chunk of child.stdout!) {
-    out += chunk;
-    if (out.includes('Health:')) break;
-    if (Date.now() > deadline) throw new Error('node did not start within 30 s');
-  }
-  return child;
-}
-
-function directoryBytes(path: string): number {
-  let total = 0;
-  for (const name of readdirSync(path)) {
-    const entry = join(path, name);
-    const stat = statSync(entry);
-    // LMDB files are sparse up to the map size: count allocated blocks, not the apparent size.
-    total += stat.isDirectory() ? directoryBytes(entry) : stat.blocks * 512;
-  }
-  return total;
-}
-
-const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+export const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 const rate = (count: number, seconds: number) => Math.round(count / seconds);
 
 export async function runStoreBench(options: BenchOptions): Promise<void> {
@@ -78,7 +27,7 @@ export async function runStoreBench(options: BenchOptions): Promise<void> {
   const dataDir = join(options.workDir, 'store-bench-node');
   rmSync(dataDir, { recursive: true, force: true });
   const port = await freePort();
-  const node = await startNode(dataDir, port);
+  const { child: node } = await startNode(dataDir, port);
   let loadSeconds: number;
   let serverPeakRss: number;
   try {

@@ -5,7 +5,8 @@
  * no term key starts with). The dictionary only grows: a term no quad uses any more keeps its id.
  *
  * Writes happen inside the store's write transaction. Ids given out by a transaction that aborts
- * must be forgotten, so new entries sit in `pending` until the transaction commits.
+ * are handed out again, so an abort clears the cache. (A reader may meanwhile get an id of a term
+ * whose transaction has not committed: no quad in its snapshot has that id, so it matches nothing.)
  */
 import { createHash } from 'node:crypto';
 import type { Database, RootDatabase, Transaction } from 'lmdb';
@@ -21,8 +22,6 @@ export class Dictionary {
   private readonly idToTerm: Database<Buffer, Buffer>;
   /** Committed term -> id, bounded: cleared when full (ids never change, so any entry is valid). */
   private readonly cache = new Map<TermKey, number>();
-  /** Entries created by the open write transaction. */
-  private readonly pending = new Map<TermKey, number>();
   private readonly decodeCache = new Map<number, TermKey>();
   private committedNextId: number;
   private nextId: number;
@@ -47,21 +46,18 @@ export class Dictionary {
 
   /** The id of a term at the given snapshot (or in the open write transaction), if it has one. */
   lookup(term: TermKey, transaction?: Transaction): number | undefined {
-    // Readers never see the open transaction's pending entries.
-    const cached = this.cache.get(term) ?? (transaction ? undefined : this.pending.get(term));
+    const cached = this.cache.get(term);
     if (cached !== undefined) return cached;
     const value = this.termToId.get(Dictionary.dictionaryKey(term), transaction ? { transaction } : undefined);
     if (value === undefined) return undefined;
     const id = readId(value, 0);
-    if (!transaction) this.remember(term, id);
+    this.remember(term, id);
     return id;
   }
 
   /** The id of a term, creating it. Only inside the store's write transaction. */
   encode(term: TermKey): number {
     let id = this.cache.get(term);
-    if (id !== undefined) return id;
-    id = this.pending.get(term);
     if (id !== undefined) return id;
     const key = Dictionary.dictionaryKey(term);
     const value = this.termToId.get(key);
@@ -76,7 +72,7 @@ export class Dictionary {
     writeId(idBytes, 0, id);
     this.termToId.putSync(key, idBytes);
     this.idToTerm.putSync(idBytes, Buffer.from(term, 'utf8'), { append: true });
-    this.pending.set(term, id);
+    this.remember(term, id);
     return id;
   }
 
@@ -101,13 +97,12 @@ export class Dictionary {
 
   afterCommit(): void {
     this.committedNextId = this.nextId;
-    for (const [term, id] of this.pending) this.remember(term, id);
-    this.pending.clear();
   }
 
   afterAbort(): void {
     this.nextId = this.committedNextId;
-    this.pending.clear();
+    this.cache.clear();
+    this.decodeCache.clear();
   }
 
   private remember(term: TermKey, id: number): void {

@@ -82,7 +82,7 @@ export class QuadStore {
     this.indexDbs = new Map(INDEXES.map((index) => [index, this.root.openDB({ name: index.name, keyEncoding: 'binary', encoding: 'binary' })]));
     this.graphCounts = this.root.openDB({ name: 'graph-counts' });
     this.predicateCounts = this.root.openDB({ name: 'predicate-counts' });
-    this.dictionary = new Dictionary(this.root, this.meta, options.termCacheEntries ?? 500_000);
+    this.dictionary = new Dictionary(this.root, this.meta, options.termCacheEntries ?? 200_000);
     this.insertBatchQuads = options.insertBatchQuads ?? 250_000;
   }
 

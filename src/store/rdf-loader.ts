@@ -39,7 +39,7 @@ export class QuadInGraphPayloadError extends Error {}
 /** The payload is not valid UTF-8. */
 export class EncodingError extends Error {}
 
-export function loadRdf(store: QuadStore, chunks: AsyncIterable<Buffer | string>, options: LoadOptions): Promise<LoadResult> {
+export function loadRdf(store: QuadStore, chunks: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, options: LoadOptions): Promise<LoadResult> {
   return store.write(async (writer) => {
     const createdGraph = prepareTarget(writer, options);
     const targetGraph = options.target.kind === 'graph' && options.target.graph !== undefined ? writer.encode(options.target.graph) : DEFAULT_GRAPH_ID;

@@ -93,3 +93,29 @@ test('SIGTERM stops a node cleanly and its data is there after restart', async (
   assert.match(text, /<http:\/\/e\/s> <http:\/\/e\/p> _:\S+ <http:\/\/e\/g> \./);
   assert.equal(await stopNode(node), 0);
 });
+
+test('SIGTERM lets an in-flight load finish and commit before the node exits', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'oxirs-e2e-'));
+  dirs.push(dataDir);
+  const port = await freePort();
+  let node = await startNode(dataDir, port);
+  const { request } = await import('node:http');
+  const response = new Promise<number>((resolve, reject) => {
+    const req = request(`${node.url}/data?default`, { method: 'POST', headers: { 'content-type': 'application/n-triples' } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.write('<http://e/slow> <http://e/p> "first" .\n');
+    // The rest of the body arrives after the node was told to stop.
+    setTimeout(() => req.end('<http://e/slow> <http://e/p> "second" .\n'), 500);
+  });
+  await new Promise((r) => setTimeout(r, 200));
+  const exited = stopNode(node, 'SIGTERM');
+  assert.equal(await response, 204);
+  assert.equal(await exited, 0);
+  node = await startNode(dataDir, port);
+  const text = await (await fetch(`${node.url}/data?default`, { headers: { accept: 'application/n-triples' } })).text();
+  assert.equal(text.split('\n').filter(Boolean).length, 2);
+  assert.equal(await stopNode(node), 0);
+});
