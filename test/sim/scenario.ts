@@ -31,6 +31,12 @@ export interface Scenario {
   tornCrashRate: number;
   /** Chance per Ready that changes the hard state of a torn crash right there. */
   tornCrashOnHardStateRate: number;
+  /** Chance that a random crash picks the leader. */
+  crashLeaderBias: number;
+  /** Chance that a leader crashes right after a Ready that advanced its commit index. */
+  leaderCrashAfterCommitRate: number;
+  /** Chance that a node crashes right after a Ready in which it became leader. */
+  leaderCrashAfterElectionRate: number;
   /** Mean time between membership changes (0: none). */
   confChangeEveryMs: number;
   /** Mean time between leadership transfers (0: none). */
@@ -78,6 +84,9 @@ export function drawScenario(prng: Prng): Scenario {
     restartMaxMs: prng.pick([20, 200, 1000]),
     tornCrashRate: prng.pick([0, 0.5, 1]),
     tornCrashOnHardStateRate: faulty(0.5) ? prng.pick([0.02, 0.1, 0.3]) : 0,
+    crashLeaderBias: prng.pick([0.2, 0.5, 0.8]),
+    leaderCrashAfterCommitRate: faulty(0.4) ? prng.pick([0.02, 0.1, 0.3]) : 0,
+    leaderCrashAfterElectionRate: faulty(0.3) ? prng.pick([0.1, 0.3]) : 0,
     confChangeEveryMs: faulty(0.5) ? prng.pick([100, 300, 1000]) : 0,
     transferEveryMs: faulty(0.4) ? prng.pick([200, 600]) : 0,
     snapshotEveryEntries: faulty(0.6) ? prng.pick([3, 10, 40]) : 0,

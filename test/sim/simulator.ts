@@ -78,6 +78,7 @@ class SimNode {
   incarnation = 0;
   decommissioned = false;
   tornCrashPending = false;
+  lastCommitSeen = 0;
   pendingWrites = new Map<string, ClientOp>();
   pendingReads = new Map<string, { op: ClientOp; index: number | null }>();
 
@@ -261,8 +262,22 @@ export class Simulation {
       if (pending) pending.index = rs.index;
     }
     this.serveReads(node);
+    const leaderCommitted = raft.role === 'leader' && rd.hardState !== null && rd.hardState.commit > node.lastCommitSeen;
+    if (rd.hardState !== null) node.lastCommitSeen = rd.hardState.commit;
     raw.advance();
     this.maybeSnapshot(node);
+    // Crash points at the most delicate moments: a leader that just advanced its commit index
+    // (its followers may not know yet), and a node that just became leader.
+    if (!this.healed && leaderCommitted && this.prng.chance(this.scenario.leaderCrashAfterCommitRate)) {
+      this.crash(node, 'leader, right after advancing its commit index');
+      this.scheduleRestart(node);
+      return;
+    }
+    if (!this.healed && rd.softState?.role === 'leader' && this.prng.chance(this.scenario.leaderCrashAfterElectionRate)) {
+      this.crash(node, 'right after winning an election');
+      this.scheduleRestart(node);
+      return;
+    }
     if (rd.committedEntries.length > 0 || rd.snapshot !== null) this.maybeDecommission();
   }
 
@@ -359,6 +374,8 @@ export class Simulation {
         }
       }
       if (!to || to.raw === null) return;
+      // A link cut while the message was in flight loses it too.
+      if (this.cut.has(`${m.from}>${m.to}`)) return;
       to.raw.step(m);
       this.drain(to);
     };
@@ -493,7 +510,8 @@ export class Simulation {
     this.every(s.crashEveryMs, () => {
       const candidates = this.memberIds().filter((id) => this.nodes.get(id)!.alive());
       if (candidates.length === 0) return;
-      const node = this.nodes.get(this.prng.chance(0.3) && this.leader() ? this.leader()!.id : this.prng.pick(candidates))!;
+      const leader = this.leader();
+      const node = this.nodes.get(leader && this.prng.chance(s.crashLeaderBias) ? leader.id : this.prng.pick(candidates))!;
       if (this.prng.chance(s.tornCrashRate)) {
         node.tornCrashPending = true;
         this.note(`${node.id} will crash in its next Ready`);
