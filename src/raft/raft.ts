@@ -550,7 +550,9 @@ export class Raft {
   }
 
   private leaderReadIndex(from: NodeId, context: string): void {
-    if (this.tracker.isSingleton()) {
+    // If this node alone is a quorum, nobody else can be leader: answer at once. (Not merely
+    // "one voter": a leader that demoted itself may lead a one-voter config it is not part of.)
+    if (this.tallyAcks(new Map([[this.id, true]]))) {
       this.respondToRead(from, context, this.log.committed);
       return;
     }

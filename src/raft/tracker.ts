@@ -53,10 +53,6 @@ export class ProgressTracker {
     this.maxInflightBytes = maxInflightBytes;
   }
 
-  isSingleton(): boolean {
-    return this.config.voters.incoming.size === 1 && this.config.voters.outgoing.size === 0;
-  }
-
   /** The largest index replicated (durably acknowledged) on a quorum of voters. */
   committed(): number {
     return jointCommittedIndex(this.config.voters, (id) => this.progress.get(id)?.match ?? 0);

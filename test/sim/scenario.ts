@@ -56,6 +56,11 @@ export interface Scenario {
 }
 
 export function drawScenario(prng: Prng): Scenario {
+  const base = drawBaseScenario(prng);
+  return prng.chance(0.3) ? leaderChurn(base, prng) : base;
+}
+
+function drawBaseScenario(prng: Prng): Scenario {
   const initialVoters = prng.pick([1, 2, 3, 3, 3, 4, 5, 5, 5, 6, 7]);
   const tickMs = 10;
   const delayMaxMs = prng.pick([3, 10, 20, 40, 80]);
@@ -99,6 +104,24 @@ export function drawScenario(prng: Prng): Scenario {
     casRate: prng.pick([0, 0.2, 0.4]),
     safetyPhaseMs: prng.nextRange(1500, 4000),
     livenessBoundMs: 0, // set below from the timing parameters
+  };
+}
+
+/**
+ * A profile of the swarm aimed at leader churn: three voters, one entry per append, and crashes
+ * at the delicate moments (right after winning an election, right after advancing the commit
+ * index) with fast restarts. This is where logs diverge across terms (paper Figure 8).
+ */
+function leaderChurn(s: Scenario, prng: Prng): Scenario {
+  return {
+    ...s,
+    initialVoters: 3,
+    maxSizePerMsgBytes: 1,
+    maxInflightMessages: prng.pick([1, 2]),
+    leaderCrashAfterCommitRate: 0.5,
+    leaderCrashAfterElectionRate: 0.5,
+    restartMaxMs: 50,
+    safetyPhaseMs: 4000,
   };
 }
 

@@ -224,21 +224,58 @@ export class Simulation {
 
   private handleReady(node: SimNode, raw: RawNode, rd: Ready): void {
     const raft = raw.raft;
+    const s = this.scenario;
     if (rd.softState !== null) {
       this.note(`${node.id} is ${rd.softState.role} in term ${raft.term} (leader ${rd.softState.leader ?? '-'})`);
       if (rd.softState.role === 'leader') {
         this.checker.onLeader(raft.term, node.id, (i) => raft.log.term(i), raft.log.lastIndex(), raft.log.firstIndex());
       }
     }
-    for (const m of rd.messages) this.send(m);
-    // A crash here loses the writes below, but the messages above are already out.
-    const tornHere = node.tornCrashPending || (rd.hardState !== null && this.prng.chance(this.healed ? 0 : this.scenario.tornCrashOnHardStateRate));
-    if (tornHere && (rd.hardState !== null || rd.entries.length > 0 || rd.snapshot !== null)) {
-      this.crash(node, 'torn: between send and persist');
-      this.scheduleRestart(node);
-      return;
+    // Crash points at the most delicate moments: a leader whose commit index just advanced (no
+    // follower knows yet) and a node that just became leader (its first entry is on its disk
+    // only). There the crash comes after persisting and before anything is sent.
+    const leaderCommitted = raft.role === 'leader' && rd.hardState !== null && rd.hardState.commit > node.lastCommitSeen;
+    if (rd.hardState !== null) node.lastCommitSeen = rd.hardState.commit;
+    const delicate =
+      !this.healed &&
+      ((leaderCommitted && this.prng.chance(s.leaderCrashAfterCommitRate)) || (rd.softState?.role === 'leader' && this.prng.chance(s.leaderCrashAfterElectionRate)));
+    // Otherwise a caller may send the early messages before or after persisting (both are
+    // correct), and may crash in between: after sending but before persisting (the writes are
+    // lost), or after persisting but before sending (the messages are lost).
+    const sendFirst = !delicate && this.prng.chance(0.5);
+    const torn = delicate || node.tornCrashPending || (rd.hardState !== null && this.prng.chance(this.healed ? 0 : s.tornCrashOnHardStateRate));
+    if (sendFirst) {
+      for (const m of rd.messages) this.send(m);
+      if (torn && (rd.hardState !== null || rd.entries.length > 0 || rd.snapshot !== null)) {
+        this.crash(node, 'torn: after sending, before persisting');
+        this.scheduleRestart(node);
+        return;
+      }
     }
-    // Persist: snapshot, entries, hard state.
+    this.persist(node, rd);
+    if (!sendFirst) {
+      if (torn && (rd.messages.length > 0 || rd.messagesAfterPersist.length > 0 || delicate)) {
+        this.crash(node, delicate ? 'delicate moment: after persisting, before sending' : 'torn: after persisting, before sending');
+        this.scheduleRestart(node);
+        return;
+      }
+      for (const m of rd.messages) this.send(m);
+    }
+    for (const m of rd.messagesAfterPersist) this.send(m);
+    // Apply.
+    for (const e of rd.committedEntries) this.apply(node, raw, e);
+    for (const rs of rd.readStates) {
+      const pending = node.pendingReads.get(rs.context);
+      if (pending) pending.index = rs.index;
+    }
+    this.serveReads(node);
+    raw.advance();
+    this.maybeSnapshot(node);
+    if (rd.committedEntries.length > 0 || rd.snapshot !== null) this.maybeDecommission();
+  }
+
+  /** Writes a Ready's snapshot, entries and hard state to the node's disk. */
+  private persist(node: SimNode, rd: Ready): void {
     if (rd.snapshot !== null) {
       node.storage.applySnapshot(rd.snapshot);
       node.kv.restore(rd.snapshot.data, rd.snapshot.metadata.index);
@@ -254,31 +291,6 @@ export class Simulation {
       }
     }
     if (rd.hardState !== null) node.storage.setHardState(rd.hardState);
-    for (const m of rd.messagesAfterPersist) this.send(m);
-    // Apply.
-    for (const e of rd.committedEntries) this.apply(node, raw, e);
-    for (const rs of rd.readStates) {
-      const pending = node.pendingReads.get(rs.context);
-      if (pending) pending.index = rs.index;
-    }
-    this.serveReads(node);
-    const leaderCommitted = raft.role === 'leader' && rd.hardState !== null && rd.hardState.commit > node.lastCommitSeen;
-    if (rd.hardState !== null) node.lastCommitSeen = rd.hardState.commit;
-    raw.advance();
-    this.maybeSnapshot(node);
-    // Crash points at the most delicate moments: a leader that just advanced its commit index
-    // (its followers may not know yet), and a node that just became leader.
-    if (!this.healed && leaderCommitted && this.prng.chance(this.scenario.leaderCrashAfterCommitRate)) {
-      this.crash(node, 'leader, right after advancing its commit index');
-      this.scheduleRestart(node);
-      return;
-    }
-    if (!this.healed && rd.softState?.role === 'leader' && this.prng.chance(this.scenario.leaderCrashAfterElectionRate)) {
-      this.crash(node, 'right after winning an election');
-      this.scheduleRestart(node);
-      return;
-    }
-    if (rd.committedEntries.length > 0 || rd.snapshot !== null) this.maybeDecommission();
   }
 
   private apply(node: SimNode, raw: RawNode, e: Entry): void {
