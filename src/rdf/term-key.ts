@@ -59,6 +59,18 @@ export function termToKey(term: RdfTerm): TermKey {
   }
 }
 
+/** The key of a plain term description (the inverse of keyToTerm). */
+export function plainTermToKey(term: Term): TermKey {
+  switch (term.termType) {
+    case 'NamedNode':
+      return iriKey(term.value);
+    case 'BlankNode':
+      return blankNodeKey(term.value);
+    case 'Literal':
+      return literalKey(term.value, term.language, term.datatype);
+  }
+}
+
 /** Undoes the \uXXXX / \UXXXXXXXX / ECHAR escapes of canonical N-Triples text. */
 function unescape(text: string): string {
   if (!text.includes('\\')) return text;

@@ -10,6 +10,7 @@ import Fastify, { type FastifyInstance, type FastifyBaseLogger } from 'fastify';
 import type { QuadStore } from '../store/quad-store.ts';
 import { RdfSyntaxError } from '../rdf/syntax-error.ts';
 import { QuadInGraphPayloadError, EncodingError } from '../store/rdf-loader.ts';
+import { SparqlSyntaxError, SparqlSemanticError, UpdateExecutionError, QueryTimeoutError } from '../sparql/sparql-errors.ts';
 import { ApiError, ERRORS } from './errors.ts';
 import { Authenticator, type Role } from './auth.ts';
 import { registerGraphStoreRoutes } from './graph-store-routes.ts';
@@ -23,12 +24,15 @@ export interface ServerLimits {
   maxRequestBodyBytes: number;
   /** Largest total size of request headers. */
   maxHeaderBytes: number;
+  /** Longest a query may run; a request may ask for less. */
+  queryTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: ServerLimits = {
   maxLoadBodyBytes: 16 * 2 ** 30,
   maxRequestBodyBytes: 16 * 2 ** 20,
   maxHeaderBytes: 16 * 1024,
+  queryTimeoutMs: 30_000,
 };
 
 export interface AppOptions {
@@ -79,6 +83,7 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; state: No
     const principal = options.authenticator.authenticate(request.headers.authorization);
     options.authenticator.authorize(principal, role);
     request.principal = principal.name;
+    request.principalRole = principal.role;
   });
 
   app.setErrorHandler((error, request, reply) => {
@@ -98,13 +103,14 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; state: No
 
   registerHealthRoutes(app, { state, store: options.store });
   registerGraphStoreRoutes(app, { store: options.store, maxBodyBytes: limits.maxLoadBodyBytes });
-  registerSparqlRoutes(app, { maxBodyBytes: limits.maxRequestBodyBytes });
+  registerSparqlRoutes(app, { store: options.store, maxBodyBytes: limits.maxRequestBodyBytes, queryTimeoutMs: limits.queryTimeoutMs });
   return { app, state };
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: string;
+    principalRole?: Role;
   }
 }
 
@@ -114,6 +120,10 @@ export function toApiError(error: unknown): ApiError {
   if (error instanceof RdfSyntaxError) {
     return new ApiError('rdf_syntax', error.message, { line: error.line, column: error.column });
   }
+  if (error instanceof SparqlSyntaxError) return new ApiError('sparql_syntax', error.message, { line: error.line, column: error.column });
+  if (error instanceof SparqlSemanticError) return new ApiError('sparql_invalid', error.message);
+  if (error instanceof UpdateExecutionError) return new ApiError('update_failed', error.message);
+  if (error instanceof QueryTimeoutError) return new ApiError('query_timeout');
   if (error instanceof QuadInGraphPayloadError) return new ApiError('triples_only', error.message);
   if (error instanceof EncodingError) return new ApiError('bad_request', error.message);
   const fastifyError = error as { code?: string; statusCode?: number; message?: string };

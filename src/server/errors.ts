@@ -7,6 +7,9 @@
 export const ERRORS = {
   bad_request: { status: 400, message: 'The request is malformed.' },
   rdf_syntax: { status: 400, message: 'The RDF payload has a syntax error.' },
+  sparql_syntax: { status: 400, message: 'The query or update has a syntax error.' },
+  sparql_invalid: { status: 400, message: 'The query or update breaks a rule of SPARQL 1.1 or uses an unsupported feature.' },
+  update_failed: { status: 400, message: 'The update cannot be carried out; nothing was changed.' },
   missing_graph_parameter: { status: 400, message: 'Use exactly one of ?default or ?graph=IRI.' },
   invalid_graph_iri: { status: 400, message: 'The graph parameter is not an absolute IRI.' },
   triples_only: { status: 400, message: 'This format carries quads; a single graph takes triples only.' },
@@ -20,7 +23,7 @@ export const ERRORS = {
   unsupported_media_type: { status: 415, message: 'The Content-Type is not supported here.' },
   header_too_large: { status: 431, message: 'The request headers are larger than the server accepts.' },
   internal: { status: 500, message: 'An internal error occurred; it is logged.' },
-  sparql_not_available: { status: 501, message: 'SPARQL query and update evaluation is not built yet.' },
+  query_timeout: { status: 503, message: 'The query ran past its timeout and was stopped.' },
   shutting_down: { status: 503, message: 'The server is shutting down.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -1,21 +1,200 @@
 /**
- * The SPARQL 1.1 Protocol endpoints (`/sparql`, `/query`, `/update`). The query engine is not
- * built yet, so after authorising and reading the request they answer 501 with the catalogue's
- * `sparql_not_available` error; the routes, roles and body limits are already the real ones.
+ * The SPARQL 1.1 Protocol: `/sparql` (queries and updates), `/query` (queries only) and
+ * `/update` (updates only), by GET with `?query=` or POST with `application/sparql-query`,
+ * `application/sparql-update` or a URL-encoded form. A query is parsed before anything runs (400
+ * with line and column), evaluated on one store snapshot and streamed in the negotiated format;
+ * an update runs in one transaction. Updates need the write role.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { QuadStore } from '../store/quad-store.ts';
+import { prepareQuery, executeQuery } from '../sparql/query-engine.ts';
+import { prepareUpdate, executeUpdate } from '../sparql/update-engine.ts';
+import { selectResults, askResult, RESULT_MEDIA_TYPES, type ResultFormat } from '../sparql/result-formats.ts';
+import { QueryTimeoutError } from '../sparql/sparql-errors.ts';
+import { createRdfSerializer } from '../rdf/rdf-serializer.ts';
+import { negotiate, type RdfFormat } from '../rdf/media-types.ts';
 import { ApiError } from './errors.ts';
 import { readBodyText } from './body-limit.ts';
+import { roleAllows } from './auth.ts';
 
-export function registerSparqlRoutes(app: FastifyInstance, options: { maxBodyBytes: number }): void {
-  const notAvailable = async (request: FastifyRequest) => {
-    if (request.body) await readBodyText(request.body as Readable, options.maxBodyBytes);
-    throw new ApiError('sparql_not_available');
+export interface SparqlRouteOptions {
+  store: QuadStore;
+  maxBodyBytes: number;
+  /** Default and maximum query time; a request may ask for less with `timeout` (seconds). */
+  queryTimeoutMs: number;
+}
+
+interface ProtocolRequest {
+  kind: 'query' | 'update';
+  text: string;
+  defaultGraphs: string[];
+  namedGraphs: string[];
+  timeoutMs: number | undefined;
+}
+
+const SELECT_OFFERS = [...Object.values(RESULT_MEDIA_TYPES), 'application/json', 'text/plain'];
+const FORMAT_OF_SELECT_OFFER: Record<string, ResultFormat> = {
+  'application/sparql-results+json': 'json',
+  'application/json': 'json',
+  'application/sparql-results+xml': 'xml',
+  'text/csv': 'csv',
+  'text/tab-separated-values': 'tsv',
+  'text/plain': 'tsv',
+};
+const GRAPH_OFFERS: Record<string, RdfFormat> = {
+  'text/turtle': 'turtle',
+  'application/n-triples': 'n-triples',
+  'application/n-quads': 'n-quads',
+  'application/trig': 'trig',
+  'text/plain': 'n-triples',
+};
+
+function list(value: unknown): string[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value.map(String) : [String(value)];
+}
+
+function single(value: unknown, name: string): string | undefined {
+  const values = list(value);
+  if (values.length > 1) throw new ApiError('bad_request', `Give ${name} once.`);
+  return values[0];
+}
+
+async function protocolRequest(request: FastifyRequest, allowed: 'query' | 'update' | 'either', maxBodyBytes: number): Promise<ProtocolRequest> {
+  const params: Record<string, unknown> = { ...(request.query as Record<string, unknown>) };
+  let text: string | undefined;
+  let kind: 'query' | 'update' | undefined;
+  if (request.method === 'POST') {
+    const contentType = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const body = await readBodyText(request.body as Readable, maxBodyBytes);
+    if (contentType === 'application/sparql-query') {
+      kind = 'query';
+      text = body;
+    } else if (contentType === 'application/sparql-update') {
+      kind = 'update';
+      text = body;
+    } else if (contentType === 'application/x-www-form-urlencoded') {
+      const form = new URLSearchParams(body);
+      for (const key of new Set(form.keys())) {
+        const values = form.getAll(key);
+        params[key] = values.length === 1 ? values[0] : values;
+      }
+    } else {
+      throw new ApiError('unsupported_media_type', 'POST a query as application/sparql-query, an update as application/sparql-update, or either as a form.');
+    }
+  }
+  if (text === undefined) {
+    const query = single(params.query, 'query');
+    const update = single(params.update, 'update');
+    if (query !== undefined && update !== undefined) throw new ApiError('bad_request', 'Give either query or update, not both.');
+    if (query !== undefined) {
+      kind = 'query';
+      text = query;
+    } else if (update !== undefined) {
+      if (request.method !== 'POST') throw new ApiError('bad_request', 'An update must be sent with POST.');
+      kind = 'update';
+      text = update;
+    }
+  }
+  if (text === undefined || kind === undefined) throw new ApiError('bad_request', 'No query or update in the request.');
+  if (allowed !== 'either' && kind !== allowed) throw new ApiError('bad_request', allowed === 'query' ? 'This endpoint takes queries; send updates to /update.' : 'This endpoint takes updates; send queries to /query.');
+  const timeout = single(params.timeout, 'timeout');
+  let timeoutMs: number | undefined;
+  if (timeout !== undefined) {
+    const seconds = Number(timeout);
+    if (!Number.isFinite(seconds) || seconds <= 0) throw new ApiError('bad_request', 'timeout must be a positive number of seconds.');
+    timeoutMs = seconds * 1000;
+  }
+  const defaultGraphs = list(kind === 'query' ? params['default-graph-uri'] : params['using-graph-uri']);
+  const namedGraphs = list(kind === 'query' ? params['named-graph-uri'] : params['using-named-graph-uri']);
+  return { kind, text, defaultGraphs, namedGraphs, timeoutMs };
+}
+
+export function registerSparqlRoutes(app: FastifyInstance, options: SparqlRouteOptions): void {
+  const handle = (allowed: 'query' | 'update' | 'either') => async (request: FastifyRequest, reply: FastifyReply) => {
+    const protocol = await protocolRequest(request, allowed, options.maxBodyBytes);
+    const timeoutMs = Math.min(protocol.timeoutMs ?? options.queryTimeoutMs, options.queryTimeoutMs);
+    if (protocol.kind === 'update') {
+      if (request.principalRole && !roleAllows(request.principalRole, 'write')) throw new ApiError('forbidden', `Updates need the write role; you have ${request.principalRole}.`);
+      const update = prepareUpdate(protocol.text);
+      const dataset = protocol.defaultGraphs.length > 0 || protocol.namedGraphs.length > 0 ? { defaultGraphs: protocol.defaultGraphs, namedGraphs: protocol.namedGraphs } : undefined;
+      const summary = await executeUpdate(options.store, update, { now: new Date(), protocolDataset: dataset, deadlineMs: performance.now() + timeoutMs });
+      reply.header('x-quads-inserted', String(summary.insertedQuads)).header('x-quads-removed', String(summary.removedQuads));
+      return reply.code(204).send();
+    }
+    return respondToQuery(request, reply, protocol, options.store, timeoutMs);
   };
-  app.get('/sparql', { config: { role: 'read' } }, notAvailable);
-  app.post('/sparql', { config: { role: 'read' } }, notAvailable);
-  app.get('/query', { config: { role: 'read' } }, notAvailable);
-  app.post('/query', { config: { role: 'read' } }, notAvailable);
-  app.post('/update', { config: { role: 'write' } }, notAvailable);
+  app.get('/sparql', { config: { role: 'read' } }, handle('either'));
+  app.post('/sparql', { config: { role: 'read' } }, handle('either'));
+  app.get('/query', { config: { role: 'read' } }, handle('query'));
+  app.post('/query', { config: { role: 'read' } }, handle('query'));
+  app.post('/update', { config: { role: 'write' } }, handle('update'));
+}
+
+function respondToQuery(request: FastifyRequest, reply: FastifyReply, protocol: ProtocolRequest, store: QuadStore, timeoutMs: number) {
+  const query = prepareQuery(protocol.text);
+  const graphResult = query.form.form === 'CONSTRUCT' || query.form.form === 'DESCRIBE';
+  const offers = graphResult ? Object.keys(GRAPH_OFFERS) : SELECT_OFFERS;
+  const mediaType = negotiate(request.headers.accept, offers);
+  if (!mediaType) throw new ApiError('not_acceptable', `Acceptable here: ${offers.join(', ')}.`);
+  const snapshot = store.snapshot();
+  const dataset = protocol.defaultGraphs.length > 0 || protocol.namedGraphs.length > 0 ? { defaultGraphs: protocol.defaultGraphs, namedGraphs: protocol.namedGraphs } : undefined;
+  let text: () => Iterable<string>;
+  try {
+    const result = executeQuery(query, snapshot, { protocolDataset: dataset, deadlineMs: performance.now() + timeoutMs });
+    if (result.form === 'ASK') {
+      const value = result.value;
+      text = () => [askResult(FORMAT_OF_SELECT_OFFER[mediaType], value)];
+    } else if (result.form === 'SELECT') {
+      text = () => selectResults(FORMAT_OF_SELECT_OFFER[mediaType], result.variables, result.solutions);
+    } else {
+      text = function* () {
+        let pending = '';
+        const serializer = createRdfSerializer(GRAPH_OFFERS[mediaType], (piece) => (pending += piece));
+        for (const quad of result.quads) {
+          serializer.add(quad);
+          if (pending.length > 64 * 1024) {
+            yield pending;
+            pending = '';
+          }
+        }
+        serializer.end();
+        if (pending) yield pending;
+      };
+    }
+  } catch (error) {
+    snapshot.release();
+    throw error;
+  }
+  // The first piece is computed before the status is sent, so an error in it (a timeout, say)
+  // still becomes a proper error response; later errors can only cut the stream.
+  const pieces = text()[Symbol.iterator]();
+  let first: IteratorResult<string>;
+  try {
+    first = pieces.next();
+  } catch (error) {
+    snapshot.release();
+    throw error;
+  }
+  reply.header('content-type', `${mediaType}${mediaType.startsWith('text/') || mediaType.endsWith('+json') || mediaType.endsWith('+xml') ? '; charset=utf-8' : ''}`);
+  reply.raw.on('close', () => snapshot.release());
+  async function* stream(): AsyncGenerator<string> {
+    try {
+      if (!first.done) yield first.value;
+      for (;;) {
+        const next = pieces.next();
+        if (next.done) break;
+        yield next.value;
+        // Let other requests (health checks) in between pieces.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } catch (error) {
+      if (!(error instanceof QueryTimeoutError)) request.log.error({ err: error }, 'query failed while streaming');
+      throw error;
+    } finally {
+      snapshot.release();
+    }
+  }
+  return reply.send(Readable.from(stream()));
 }

@@ -157,9 +157,7 @@ export class Snapshot {
   /** Quads matching the pattern, as id tuples, in the chosen index's order. */
   *match(pattern: IdPattern, scope: GraphScope = 'all'): Generator<IdQuad> {
     assert(!this.released, 'snapshot used after release');
-    const graph = pattern.graph;
-    if (graph === DEFAULT_GRAPH_ID || (graph === undefined && scope === 'all')) yield* this.scan(pattern, 'default');
-    if (graph !== DEFAULT_GRAPH_ID) yield* this.scan(pattern, 'named');
+    for (const indexScope of scopesOf(pattern, scope)) yield* this.scan(pattern, indexScope);
   }
 
   private *scan(pattern: IdPattern, scope: 'default' | 'named'): Generator<IdQuad> {
@@ -168,6 +166,16 @@ export class Snapshot {
     const range = prefixRange(index, bound, prefixLength);
     const keys = this.store.indexDb(index).getKeys({ ...range, transaction: this.transaction });
     for (const key of keys) yield decodeKey(index, key as Buffer) as IdQuad;
+  }
+
+  estimate(pattern: IdPattern, cap: number): number {
+    let count = 0;
+    for (const _ of this.match(pattern)) if (++count >= cap) break;
+    return count;
+  }
+
+  namedGraphIds(): number[] {
+    return [...this.store.graphCountDb().getKeys({ start: 1, transaction: this.transaction })] as number[];
   }
 
   /** Whether the exact quad is stored. */
@@ -256,6 +264,22 @@ export class StoreWriter {
     return this.dictionary.lookup(term);
   }
 
+  decode(id: number): TermKey {
+    return this.dictionary.decode(id);
+  }
+
+  estimate(pattern: IdPattern, cap: number): number {
+    this.flush();
+    let count = 0;
+    for (const scope of scopesOf(pattern, 'all')) {
+      const bound = boundPositions(pattern, scope);
+      const { index, prefixLength } = chooseIndex(bound, scope);
+      for (const _ of this.store.indexDb(index).getKeys({ ...prefixRange(index, bound, prefixLength), snapshot: false, limit: cap - count })) count++;
+      if (count >= cap) break;
+    }
+    return count;
+  }
+
   /** A label prefix no earlier write used: payload blank nodes become fresh nodes under it. */
   freshBlankNodePrefix(): string {
     if (this.blankPrefix === undefined) {
@@ -305,11 +329,7 @@ export class StoreWriter {
   /** Quads matching a pattern, as committed plus this transaction's writes so far. */
   *match(pattern: IdPattern, scope: GraphScope = 'all'): Generator<IdQuad> {
     this.flush();
-    const graph = pattern.graph;
-    const scopes: Array<'default' | 'named'> = [];
-    if (graph === DEFAULT_GRAPH_ID || (graph === undefined && scope === 'all')) scopes.push('default');
-    if (graph !== DEFAULT_GRAPH_ID) scopes.push('named');
-    for (const indexScope of scopes) {
+    for (const indexScope of scopesOf(pattern, scope)) {
       const bound = boundPositions(pattern, indexScope);
       const { index, prefixLength } = chooseIndex(bound, indexScope);
       // Collected first: the caller may remove what it is iterating over.
@@ -431,6 +451,15 @@ export class StoreWriter {
       });
     }
   }
+}
+
+/** Which index sets a pattern reads: the default-graph triples, the named-graph quads, or both. */
+function scopesOf(pattern: IdPattern, scope: GraphScope): Array<'default' | 'named'> {
+  const graph = pattern.graph;
+  const scopes: Array<'default' | 'named'> = [];
+  if (graph === DEFAULT_GRAPH_ID || (graph === undefined && scope === 'all')) scopes.push('default');
+  if (graph !== DEFAULT_GRAPH_ID) scopes.push('named');
+  return scopes;
 }
 
 function sortByIndex(selected: Uint32Array, quads: Float64Array, index: IndexSpec): void {

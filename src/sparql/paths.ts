@@ -1,0 +1,177 @@
+/**
+ * Property path evaluation (SPARQL 1.1 §18.4). A path yields (start, end) pairs: sequences and
+ * alternatives keep duplicates (they are joins and unions), while `*`, `+` and `?` are sets of
+ * nodes reached, found by breadth-first search from the bound end (or from every node of the
+ * active graph when neither end is bound). A zero-length path from a constant that is not in the
+ * data still yields that constant.
+ */
+import type { Path, Operator, PatternTerm } from './algebra.ts';
+import { isVariable } from './algebra.ts';
+import type { Evaluator, Solution, Value, ActiveGraph } from './evaluate.ts';
+
+type Pair = [Value, Value];
+
+/** A value in its canonical representation: the store id when the term is stored. */
+function normalize(evaluator: Evaluator, value: Value): Value {
+  return typeof value === 'number' ? value : evaluator.idOf(value) ?? value;
+}
+
+export function* evaluatePath(evaluator: Evaluator, op: Extract<Operator, { kind: 'path' }>, seed: Solution, graph: ActiveGraph): Generator<Solution> {
+  const endpoint = (term: PatternTerm): Value | undefined => {
+    if (!isVariable(term)) return normalize(evaluator, term.key);
+    const value = seed.get(term.variable);
+    return value === undefined ? undefined : normalize(evaluator, value);
+  };
+  const start = endpoint(op.subject);
+  const end = endpoint(op.object);
+  for (const [x, y] of pairs(evaluator, op.path, start, end, graph)) {
+    evaluator.tick();
+    let solution = seed;
+    const bind = (term: PatternTerm, value: Value): boolean => {
+      if (!isVariable(term)) return true;
+      const current = solution.get(term.variable);
+      if (current !== undefined) return evaluator.sameValue(current, value);
+      solution = new Map(solution);
+      solution.set(term.variable, value);
+      return true;
+    };
+    if (bind(op.subject, x) && bind(op.object, y)) yield solution;
+  }
+}
+
+function* pairs(evaluator: Evaluator, path: Path, start: Value | undefined, end: Value | undefined, graph: ActiveGraph): Generator<Pair> {
+  switch (path.kind) {
+    case 'link':
+      yield* linkPairs(evaluator, path.iri, start, end, graph);
+      return;
+    case 'inverse':
+      for (const [a, b] of pairs(evaluator, path.path, end, start, graph)) yield [b, a];
+      return;
+    case 'alternative':
+      for (const item of path.items) yield* pairs(evaluator, item, start, end, graph);
+      return;
+    case 'sequence': {
+      const [first, ...rest] = path.items;
+      const tail: Path = rest.length === 1 ? rest[0] : { kind: 'sequence', items: rest };
+      if (start === undefined && end !== undefined) {
+        // Evaluate from the bound end backwards.
+        const last = path.items[path.items.length - 1];
+        const init: Path = path.items.length === 2 ? path.items[0] : { kind: 'sequence', items: path.items.slice(0, -1) };
+        for (const [middle, b] of pairs(evaluator, last, undefined, end, graph)) {
+          for (const [a] of pairs(evaluator, init, undefined, middle, graph)) yield [a, b];
+        }
+        return;
+      }
+      for (const [a, middle] of pairs(evaluator, first, start, undefined, graph)) {
+        for (const [, b] of pairs(evaluator, tail, middle, end, graph)) yield [a, b];
+      }
+      return;
+    }
+    case 'zeroOrOne':
+    case 'zeroOrMore':
+    case 'oneOrMore':
+      yield* closurePairs(evaluator, path, start, end, graph);
+      return;
+    case 'negated':
+      yield* negatedPairs(evaluator, path, start, end, graph);
+      return;
+  }
+}
+
+function* linkPairs(evaluator: Evaluator, iri: string, start: Value | undefined, end: Value | undefined, graph: ActiveGraph): Generator<Pair> {
+  const predicate = evaluator.idOf(iri);
+  if (predicate === undefined) return;
+  const subject = start === undefined ? undefined : evaluator.idOf(start);
+  const object = end === undefined ? undefined : evaluator.idOf(end);
+  if ((start !== undefined && subject === undefined) || (end !== undefined && object === undefined)) return;
+  const source = evaluator.source;
+  const seen = graph.length > 1 ? new Set<string>() : undefined;
+  for (const graphId of graph) {
+    for (const [s, , o] of source.match({ subject, predicate, object, graph: graphId })) {
+      if (seen) {
+        const key = `${s} ${o}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+      }
+      yield [s, o];
+    }
+  }
+}
+
+function* negatedPairs(evaluator: Evaluator, path: Extract<Path, { kind: 'negated' }>, start: Value | undefined, end: Value | undefined, graph: ActiveGraph): Generator<Pair> {
+  const source = evaluator.source;
+  const excluded = (list: string[]) => new Set(list.map((iri) => evaluator.idOf(iri)).filter((id) => id !== undefined));
+  const idOrMissing = (value: Value | undefined) => (value === undefined ? undefined : evaluator.idOf(value) ?? null);
+  const startId = idOrMissing(start);
+  const endId = idOrMissing(end);
+  if (startId === null || endId === null) return;
+  // !(a|b) matches forward triples; !(^c|^d) matches backward ones; a mixed set is their union.
+  if (path.forward.length > 0 || path.inverse.length === 0) {
+    const forbidden = excluded(path.forward);
+    for (const graphId of graph) {
+      for (const [s, p, o] of source.match({ subject: startId, object: endId, graph: graphId })) if (!forbidden.has(p)) yield [s, o];
+    }
+  }
+  if (path.inverse.length > 0) {
+    const forbidden = excluded(path.inverse);
+    for (const graphId of graph) {
+      for (const [s, p, o] of source.match({ subject: endId, object: startId, graph: graphId })) if (!forbidden.has(p)) yield [o, s];
+    }
+  }
+}
+
+/** Every subject and object of the active graph. */
+function allNodes(evaluator: Evaluator, graph: ActiveGraph): Set<Value> {
+  const source = evaluator.source;
+  const nodes = new Set<Value>();
+  for (const graphId of graph) {
+    for (const [s, , o] of source.match({ graph: graphId })) {
+      evaluator.tick();
+      nodes.add(s);
+      nodes.add(o);
+    }
+  }
+  return nodes;
+}
+
+/** Nodes reachable from `from` by one or more steps of `step` (forward), or zero or more. */
+function reachable(evaluator: Evaluator, step: Path, from: Value, includeStart: boolean, graph: ActiveGraph, maxSteps: number): Set<Value> {
+  const found = new Set<Value>();
+  if (includeStart) found.add(from);
+  const frontier: Value[] = [from];
+  const expanded = new Set<Value>([from]);
+  let steps = 0;
+  while (frontier.length > 0 && steps < maxSteps) {
+    steps++;
+    const node = frontier.shift()!;
+    for (const [, next] of pairs(evaluator, step, node, undefined, graph)) {
+      evaluator.tick();
+      const normalized = normalize(evaluator, next);
+      found.add(normalized);
+      if (!expanded.has(normalized)) {
+        expanded.add(normalized);
+        frontier.push(normalized);
+      }
+    }
+  }
+  return found;
+}
+
+function* closurePairs(evaluator: Evaluator, path: Extract<Path, { kind: 'zeroOrOne' | 'zeroOrMore' | 'oneOrMore' }>, start: Value | undefined, end: Value | undefined, graph: ActiveGraph): Generator<Pair> {
+  const includeZero = path.kind !== 'oneOrMore';
+  const maxSteps = path.kind === 'zeroOrOne' ? 1 : Infinity;
+  const inverse: Path = { kind: 'inverse', path: path.path };
+  if (start !== undefined) {
+    for (const node of reachable(evaluator, path.path, start, includeZero, graph, maxSteps)) {
+      if (end === undefined || evaluator.sameValue(node, end)) yield [start, node];
+    }
+    return;
+  }
+  if (end !== undefined) {
+    for (const node of reachable(evaluator, inverse, end, includeZero, graph, maxSteps)) yield [node, end];
+    return;
+  }
+  for (const node of allNodes(evaluator, graph)) {
+    for (const other of reachable(evaluator, path.path, node, includeZero, graph, maxSteps)) yield [node, other];
+  }
+}

@@ -1,0 +1,28 @@
+/** Errors a SPARQL request can get before or while it runs, each mapped to a catalogue code by the server. */
+
+/** The text is not SPARQL; line and column (1-based) of the offending token. */
+export class SparqlSyntaxError extends Error {
+  override name = 'SparqlSyntaxError';
+  constructor(
+    message: string,
+    readonly line: number,
+    readonly column: number,
+  ) {
+    super(`${message} (line ${line}, column ${column})`);
+  }
+}
+
+/** Parsed, but breaks a rule of the spec (scoping, grouping) or uses what we do not support. */
+export class SparqlSemanticError extends Error {
+  override name = 'SparqlSemanticError';
+}
+
+/** A well-formed update that cannot run (e.g. CREATE of an existing graph without SILENT). */
+export class UpdateExecutionError extends Error {
+  override name = 'UpdateExecutionError';
+}
+
+/** The query ran past its deadline. */
+export class QueryTimeoutError extends Error {
+  override name = 'QueryTimeoutError';
+}
