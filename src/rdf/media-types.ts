@@ -2,13 +2,14 @@
  * RDF syntaxes by media type, and content negotiation over an Accept header (RFC 9110 §12.5.1:
  * quality values, wildcards, the most specific match wins among equal qualities).
  */
-export type RdfFormat = 'n-triples' | 'n-quads' | 'turtle' | 'trig';
+export type RdfFormat = 'n-triples' | 'n-quads' | 'turtle' | 'trig' | 'rdf-xml';
 
 export const FORMAT_MEDIA_TYPE: Record<RdfFormat, string> = {
   'n-triples': 'application/n-triples',
   'n-quads': 'application/n-quads',
   turtle: 'text/turtle',
   trig: 'application/trig',
+  'rdf-xml': 'application/rdf+xml',
 };
 
 const MEDIA_TYPE_FORMAT: Record<string, RdfFormat> = {
@@ -20,6 +21,7 @@ const MEDIA_TYPE_FORMAT: Record<string, RdfFormat> = {
   'application/x-turtle': 'turtle',
   'application/trig': 'trig',
   'application/x-trig': 'trig',
+  'application/rdf+xml': 'rdf-xml',
 };
 
 /** The format named by a Content-Type header (parameters ignored), or undefined. */
@@ -35,6 +37,7 @@ export function formatOfFileName(name: string): RdfFormat | undefined {
   if (base.endsWith('.nq')) return 'n-quads';
   if (base.endsWith('.ttl')) return 'turtle';
   if (base.endsWith('.trig')) return 'trig';
+  if (base.endsWith('.rdf') || base.endsWith('.owl')) return 'rdf-xml';
   return undefined;
 }
 

@@ -4,6 +4,7 @@
  * Turtle and TriG use n3's. Every syntax error becomes an RdfSyntaxError with line and column.
  */
 import { Parser as N3Parser } from 'n3';
+import { RdfXmlParser } from 'rdfxml-streaming-parser';
 import type { Quad as RdfQuad } from '@rdfjs/types';
 import { NTriplesParser, type KeyQuadSink, type BlankNodeRenamer } from './ntriples-parser.ts';
 import { RdfSyntaxError } from './syntax-error.ts';
@@ -33,6 +34,42 @@ export function createRdfParser(options: RdfParserOptions): RdfParser {
     case 'turtle':
     case 'trig':
       return new N3TextParser(options);
+    case 'rdf-xml':
+      return new RdfXmlTextParser(options);
+  }
+}
+
+/** RDF/XML through rdfxml-streaming-parser, whose events arrive synchronously during write(). */
+class RdfXmlTextParser implements RdfParser {
+  quadCount = 0;
+  private readonly parser: RdfXmlParser;
+  private error: RdfSyntaxError | undefined;
+
+  constructor(options: RdfParserOptions) {
+    this.parser = new RdfXmlParser({ baseIRI: options.baseIri });
+    const { sink, renameBlank } = options;
+    const key = (term: RdfQuad['subject'] | RdfQuad['object']) => (term.termType === 'BlankNode' ? `_:${renameBlank(term.value)}` : termToKey(term));
+    this.parser.on('data', (quad: RdfQuad) => {
+      if (this.error) return;
+      this.quadCount++;
+      sink(key(quad.subject), termToKey(quad.predicate), key(quad.object), quad.graph.termType === 'DefaultGraph' ? undefined : key(quad.graph as RdfQuad['subject']));
+    });
+    this.parser.on('error', (error: Error) => {
+      if (this.error) return;
+      // saxes prefixes its messages with "line:column: ".
+      const match = /^(\d+):(\d+): (.*)$/s.exec(error.message);
+      this.error = match ? new RdfSyntaxError(match[3], Number(match[1]), Number(match[2])) : new RdfSyntaxError(error.message, 1, 1);
+    });
+  }
+
+  push(chunk: string): void {
+    if (chunk && !this.error) this.parser.write(chunk);
+    if (this.error) throw this.error;
+  }
+
+  end(): void {
+    if (!this.error) this.parser.end();
+    if (this.error) throw this.error;
   }
 }
 

@@ -136,6 +136,8 @@ export class Evaluator {
           }
           const extended = new Map(solution);
           extended.set(op.variable, value);
+          const memo = this.blankNodesBySolution.get(solution);
+          if (memo) this.blankNodesBySolution.set(extended, memo);
           yield extended;
         }
         return;

@@ -24,7 +24,11 @@ export function* evaluatePath(evaluator: Evaluator, op: Extract<Operator, { kind
   };
   const start = endpoint(op.subject);
   const end = endpoint(op.object);
+  // Bottom-up (§18.4), a zero-length path pairs the nodes of the graph and the pattern's
+  // constants; a value a variable got elsewhere (VALUES, a join) is not one of them.
+  const zeroLengthAllowed = (node: Value, term: PatternTerm) => !isVariable(term) || isGraphNode(evaluator, node, graph);
   for (const [x, y] of pairs(evaluator, op.path, start, end, graph)) {
+    if (x === y && isZeroLengthCapable(op.path) && start !== undefined && !zeroLengthAllowed(start, op.subject) && !stepReaches(evaluator, op.path, start, y, graph)) continue;
     evaluator.tick();
     let solution = seed;
     const bind = (term: PatternTerm, value: Value): boolean => {
@@ -37,6 +41,30 @@ export function* evaluatePath(evaluator: Evaluator, op: Extract<Operator, { kind
     };
     if (bind(op.subject, x) && bind(op.object, y)) yield solution;
   }
+}
+
+function isZeroLengthCapable(path: Path): boolean {
+  return path.kind === 'zeroOrMore' || path.kind === 'zeroOrOne';
+}
+
+/** Whether a node occurs as subject or object in the active graph. */
+function isGraphNode(evaluator: Evaluator, node: Value, graph: ActiveGraph): boolean {
+  const id = evaluator.idOf(node);
+  if (id === undefined) return false;
+  for (const graphId of graph) {
+    if (!evaluator.source.match({ subject: id, graph: graphId })[Symbol.iterator]().next().done) return true;
+    if (!evaluator.source.match({ object: id, graph: graphId })[Symbol.iterator]().next().done) return true;
+  }
+  return false;
+}
+
+/** Whether `to` is reached from `from` by at least one step (so the pair does not rest on zero length). */
+function stepReaches(evaluator: Evaluator, path: Extract<Path, { kind: 'zeroOrMore' | 'zeroOrOne' }> | Path, from: Value, to: Value, graph: ActiveGraph): boolean {
+  if (!isZeroLengthCapable(path)) return true;
+  const inner = (path as Extract<Path, { kind: 'zeroOrMore' | 'zeroOrOne' }>).path;
+  const oneOrMore: Path = path.kind === 'zeroOrMore' ? { kind: 'oneOrMore', path: inner } : inner;
+  for (const [, y] of pairs(evaluator, oneOrMore, from, to, graph)) if (evaluator.sameValue(y, to)) return true;
+  return false;
 }
 
 function* pairs(evaluator: Evaluator, path: Path, start: Value | undefined, end: Value | undefined, graph: ActiveGraph): Generator<Pair> {

@@ -40,7 +40,9 @@ export interface UpdateSummary {
 }
 
 export function prepareUpdate(text: string, baseIri?: string): S.Update {
-  const parsed = parseSparql(text, baseIri);
+  const parsed = parseSparql(text, baseIri) as S.SparqlQuery | { type?: undefined; prefixes: Record<string, string> };
+  // A request with only a prologue (or nothing) is an empty update.
+  if (parsed.type === undefined) return { type: 'update', prefixes: parsed.prefixes, updates: [] };
   if (parsed.type !== 'update') throw new SparqlSemanticError('this is a query; send it to /query');
   return parsed;
 }
@@ -59,6 +61,8 @@ class UpdateRun {
   private readonly blankPrefix: string;
   private readonly functions: FunctionContext;
   private blankCounter = 0;
+  /** Blank nodes of a template are fresh per operation and per solution. */
+  private operationCounter = 0;
 
   constructor(
     private readonly writer: StoreWriter,
@@ -77,6 +81,7 @@ class UpdateRun {
   }
 
   operation(op: S.UpdateOperation): void {
+    this.operationCounter++;
     if ('updateType' in op) {
       switch (op.updateType) {
         case 'insert':
@@ -159,12 +164,12 @@ class UpdateRun {
   private instantiate(evaluator: Evaluator, quad: TemplateQuad, solution: Solution, templateGraph: TermKey | undefined, row: number | undefined): [TermKey, TermKey, TermKey, TermKey | undefined] | undefined {
     const term = (t: PatternTerm): TermKey | undefined => {
       if (!isVariable(t)) {
-        if (t.key.startsWith('_:')) return `_:${this.blankPrefix}d${t.key.slice(2)}`;
+        if (t.key.startsWith('_:')) return `_:${this.blankPrefix}o${this.operationCounter}d${t.key.slice(2)}`;
         return t.key;
       }
       if (t.variable.startsWith('#')) {
         if (row === undefined) return undefined;
-        return `_:${this.blankPrefix}r${row}_${t.variable.slice(1).replace(/[^A-Za-z0-9_]/g, '_')}`;
+        return `_:${this.blankPrefix}o${this.operationCounter}r${row}_${t.variable.slice(1).replace(/[^A-Za-z0-9_]/g, '_')}`;
       }
       const value = solution.get(t.variable);
       return value === undefined ? undefined : evaluator.keyOf(value);
