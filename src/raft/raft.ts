@@ -110,6 +110,8 @@ export class Raft {
   messages: Message[] = [];
   messagesAfterPersist: Message[] = [];
 
+  /** The term whose own vote waits for its hard state to be persisted (0: none). */
+  private selfVotePendingTerm = 0;
   private electionElapsedTicks = 0;
   private heartbeatElapsedTicks = 0;
   // Invariant: electionTimeoutTicks <= randomizedElectionTimeoutTicks < 2 * electionTimeoutTicks.
@@ -145,10 +147,19 @@ export class Raft {
     return { term: this.term, vote: this.vote, commit: this.log.committed };
   }
 
-  /** May this node campaign? Only voters of the current configuration (learners never). */
+  /**
+   * May this node campaign? Voters may; learners never. A node removed from its (non-empty)
+   * configuration may too, asking that configuration's voters: if it was the leader that
+   * committed its own removal and crashed before the others learned of the commit, its log may
+   * be the only one up to date enough for the remaining voters of a joint configuration, and
+   * without it they could never elect anyone. It does not count itself (thesis 4.2.2: a leader
+   * may manage a cluster it is not part of); it keeps the others' quorum rules intact.
+   */
   promotable(): boolean {
+    if (this.log.unstable.snapshot !== null) return false;
     const pr = this.tracker.progress.get(this.id);
-    return pr !== undefined && !pr.isLearner && !this.log.unstable.snapshot;
+    if (pr !== undefined) return !pr.isLearner;
+    return this.tracker.voterIds().size > 0;
   }
 
   // ---- sending ----
@@ -278,8 +289,16 @@ export class Raft {
     return true;
   }
 
-  /** Called when the caller has persisted the log up to `persistedLastIndex` (via advance). */
-  onPersisted(): void {
+  /** Called (via advance) when the caller has persisted a Ready; `hardState` is now durable. */
+  onPersisted(hardState: HardState): void {
+    if (this.role === 'candidate' && this.selfVotePendingTerm === this.term && hardState.term === this.term && hardState.vote === this.id) {
+      this.selfVotePendingTerm = 0;
+      if (this.poll(this.id, 'voteResponse', true) === 'won') {
+        this.becomeLeader();
+        this.bcastAppend();
+      }
+      return;
+    }
     if (this.role !== 'leader') return;
     const self = this.tracker.progress.get(this.id);
     if (!self) return;
@@ -349,11 +368,16 @@ export class Raft {
       this.becomeCandidate();
       term = this.term;
     }
-    const result = this.poll(this.id, kind === 'preVote' ? 'preVoteResponse' : 'voteResponse', true);
-    if (result === 'won') {
-      if (kind === 'preVote') this.campaign('vote', false);
-      else this.becomeLeader();
-      return;
+    if (kind === 'preVote') {
+      // A pre-vote changes no durable state, so our own counts at once.
+      if (this.poll(this.id, 'preVoteResponse', true) === 'won') {
+        this.campaign('vote', false);
+        return;
+      }
+    } else {
+      // Our own vote counts only once (term, vote) is durable (onPersisted): otherwise a single
+      // voter could win, crash before persisting, and vote for someone else in the same term.
+      this.selfVotePendingTerm = this.term;
     }
     const lastIndex = this.log.lastIndex();
     const lastTerm = this.log.lastTerm();

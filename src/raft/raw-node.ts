@@ -171,7 +171,7 @@ export class RawNode {
       const last = rd.entries[rd.entries.length - 1];
       r.log.stableTo(last.index, last.term);
     }
-    r.onPersisted();
+    r.onPersisted(this.prevHardState);
     if (rd.committedEntries.length > 0) r.appliedTo(rd.committedEntries[rd.committedEntries.length - 1].index);
   }
 
