@@ -26,6 +26,8 @@ start.action(async (options: Record<string, string>) => {
   if (options.http) flags.http = options.http;
   if (options.auth) flags.auth = options.auth;
   if (options.logLevel) flags['log-level'] = options.logLevel;
+  if (options.queryTimeoutMs) flags['query-timeout-ms'] = options.queryTimeoutMs;
+  if (options.queryWorkers) flags['query-workers'] = options.queryWorkers;
   await startCommand(flags, options.config);
 });
 

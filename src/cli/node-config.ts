@@ -5,6 +5,7 @@
  * prints its one-line reason and exits with code 2.
  */
 import { readFileSync } from 'node:fs';
+import { defaultQueryWorkers } from '../sparql/query-pool.ts';
 
 export class ConfigError extends Error {}
 
@@ -14,6 +15,9 @@ export interface NodeConfig {
   httpPort: number;
   authFile: string | undefined;
   logLevel: string;
+  queryTimeoutMs: number;
+  /** 0: queries run on the main thread. */
+  queryWorkers: number;
 }
 
 export const SETTINGS = {
@@ -21,6 +25,8 @@ export const SETTINGS = {
   http: { description: 'client API address HOST:PORT', default: '127.0.0.1:7878' },
   auth: { description: 'users, tokens and roles for the HTTP API (JSON file)', default: undefined },
   'log-level': { description: 'fatal, error, warn, info, debug or trace', default: 'info' },
+  'query-timeout-ms': { description: 'longest a query may run; a request may ask for less with ?timeout=SECONDS', default: '30000' },
+  'query-workers': { description: 'worker threads that evaluate queries (0: the main thread)', default: 'one per core, at least 2' },
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -69,5 +75,10 @@ export function resolveNodeConfig(
   const http = parseHostPort(value('http')!, '--http');
   const logLevel = value('log-level')!;
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
-  return { dataDir: value('data-dir')!, httpHost: http.host, httpPort: http.port, authFile: value('auth'), logLevel };
+  const queryTimeoutMs = Number(value('query-timeout-ms'));
+  if (!Number.isInteger(queryTimeoutMs) || queryTimeoutMs <= 0) throw new ConfigError('--query-timeout-ms must be a positive integer');
+  const workers = value('query-workers')!;
+  const queryWorkers = workers === SETTINGS['query-workers'].default ? defaultQueryWorkers() : Number(workers);
+  if (!Number.isInteger(queryWorkers) || queryWorkers < 0 || queryWorkers > 64) throw new ConfigError('--query-workers must be an integer from 0 to 64');
+  return { dataDir: value('data-dir')!, httpHost: http.host, httpPort: http.port, authFile: value('auth'), logLevel, queryTimeoutMs, queryWorkers };
 }

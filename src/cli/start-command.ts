@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { QuadStore } from '../store/quad-store.ts';
 import { buildApp } from '../server/app.ts';
+import { QueryPool } from '../sparql/query-pool.ts';
 import { Authenticator, loadAuthConfig, AuthConfigError } from '../server/auth.ts';
 import { ConfigError, resolveNodeConfig, type SettingName } from './node-config.ts';
 
@@ -23,8 +24,10 @@ export async function startCommand(flags: Partial<Record<SettingName, string>>, 
     throw error;
   }
   const logger = pino({ level: config.logLevel });
-  const store = QuadStore.open({ path: join(config.dataDir, 'store') });
-  const { app, state } = buildApp({ store, authenticator, logger });
+  const storePath = join(config.dataDir, 'store');
+  const store = QuadStore.open({ path: storePath });
+  const queryPool = config.queryWorkers > 0 ? new QueryPool(storePath, config.queryWorkers) : undefined;
+  const { app, state } = buildApp({ store, authenticator, logger, queryPool, limits: { queryTimeoutMs: config.queryTimeoutMs } });
   if (!authenticator && !['127.0.0.1', 'localhost', '::1'].includes(config.httpHost)) {
     logger.warn(`no --auth: the HTTP API on ${config.httpHost} is open to anyone who can reach it`);
   }
@@ -51,6 +54,7 @@ export async function startCommand(flags: Partial<Record<SettingName, string>>, 
       await app.close();
     } finally {
       clearTimeout(force);
+      await queryPool?.close();
       await store.close();
       logger.info('stopped');
       process.exit(0);

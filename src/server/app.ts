@@ -16,6 +16,7 @@ import { Authenticator, type Role } from './auth.ts';
 import { registerGraphStoreRoutes } from './graph-store-routes.ts';
 import { registerSparqlRoutes } from './sparql-routes.ts';
 import { registerHealthRoutes } from './health-routes.ts';
+import type { QueryPool } from '../sparql/query-pool.ts';
 
 export interface ServerLimits {
   /** Largest request body accepted on /data (loads). */
@@ -41,6 +42,8 @@ export interface AppOptions {
   limits?: Partial<ServerLimits>;
   /** A pino logger; none: silent. */
   logger?: FastifyBaseLogger;
+  /** Worker threads that evaluate queries; none: on the main thread. */
+  queryPool?: QueryPool;
 }
 
 export interface NodeState {
@@ -103,7 +106,7 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; state: No
 
   registerHealthRoutes(app, { state, store: options.store });
   registerGraphStoreRoutes(app, { store: options.store, maxBodyBytes: limits.maxLoadBodyBytes });
-  registerSparqlRoutes(app, { store: options.store, maxBodyBytes: limits.maxRequestBodyBytes, queryTimeoutMs: limits.queryTimeoutMs });
+  registerSparqlRoutes(app, { store: options.store, maxBodyBytes: limits.maxRequestBodyBytes, queryTimeoutMs: limits.queryTimeoutMs, pool: options.queryPool });
   return { app, state };
 }
 

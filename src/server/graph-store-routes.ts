@@ -74,7 +74,9 @@ export function registerGraphStoreRoutes(app: FastifyInstance, options: GraphSto
         }
         const target: LoadTarget = selector.kind === 'dataset' ? { kind: 'dataset' } : { kind: 'graph', graph: graphKey(selector) };
         const body = requestBody(request, options.maxBodyBytes);
-        const result = await loadRdf(store, body, { format, target, replace: method === 'PUT', baseIri: selector.kind === 'named' ? selector.iri : undefined });
+        // Relative IRIs resolve against the graph's IRI, or else the request's URL (RFC 3986 §5.1.3).
+        const baseIri = selector.kind === 'named' ? selector.iri : `${request.protocol}://${request.host}${request.url}`;
+        const result = await loadRdf(store, body, { format, target, replace: method === 'PUT', baseIri });
         reply.header('x-quads-parsed', String(result.parsedQuads)).header('x-quads-inserted', String(result.insertedQuads));
         reply.code(result.createdGraph ? 201 : 204).send();
       },

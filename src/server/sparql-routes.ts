@@ -10,9 +10,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { QuadStore } from '../store/quad-store.ts';
 import { prepareQuery, executeQuery } from '../sparql/query-engine.ts';
 import { prepareUpdate, executeUpdate } from '../sparql/update-engine.ts';
-import { selectResults, askResult, RESULT_MEDIA_TYPES, type ResultFormat } from '../sparql/result-formats.ts';
-import { QueryTimeoutError } from '../sparql/sparql-errors.ts';
-import { createRdfSerializer } from '../rdf/rdf-serializer.ts';
+import { RESULT_MEDIA_TYPES, type ResultFormat } from '../sparql/result-formats.ts';
+import { QueryTimeoutError, QueryCancelledError } from '../sparql/sparql-errors.ts';
+import { renderResult, type RenderFormats } from '../sparql/result-rendering.ts';
+import type { QueryPool } from '../sparql/query-pool.ts';
+import type { Query } from '../sparql/algebra.ts';
 import { negotiate, type RdfFormat } from '../rdf/media-types.ts';
 import { ApiError } from './errors.ts';
 import { readBodyText } from './body-limit.ts';
@@ -23,7 +25,11 @@ export interface SparqlRouteOptions {
   maxBodyBytes: number;
   /** Default and maximum query time; a request may ask for less with `timeout` (seconds). */
   queryTimeoutMs: number;
+  /** Worker threads for queries; without, queries run on the main thread. */
+  pool?: QueryPool;
 }
+
+type ProtocolDataset = { defaultGraphs: string[]; namedGraphs: string[] };
 
 interface ProtocolRequest {
   kind: 'query' | 'update';
@@ -123,7 +129,7 @@ export function registerSparqlRoutes(app: FastifyInstance, options: SparqlRouteO
       reply.header('x-quads-inserted', String(summary.insertedQuads)).header('x-quads-removed', String(summary.removedQuads));
       return reply.code(204).send();
     }
-    return respondToQuery(request, reply, protocol, options.store, timeoutMs);
+    return respondToQuery(request, reply, protocol, options, timeoutMs);
   };
   app.get('/sparql', { config: { role: 'read' } }, handle('either'));
   app.post('/sparql', { config: { role: 'read' } }, handle('either'));
@@ -132,69 +138,49 @@ export function registerSparqlRoutes(app: FastifyInstance, options: SparqlRouteO
   app.post('/update', { config: { role: 'write' } }, handle('update'));
 }
 
-function respondToQuery(request: FastifyRequest, reply: FastifyReply, protocol: ProtocolRequest, store: QuadStore, timeoutMs: number) {
+async function respondToQuery(request: FastifyRequest, reply: FastifyReply, protocol: ProtocolRequest, options: SparqlRouteOptions, timeoutMs: number) {
   const query = prepareQuery(protocol.text);
   const graphResult = query.form.form === 'CONSTRUCT' || query.form.form === 'DESCRIBE';
   const offers = graphResult ? Object.keys(GRAPH_OFFERS) : SELECT_OFFERS;
   const mediaType = negotiate(request.headers.accept, offers);
   if (!mediaType) throw new ApiError('not_acceptable', `Acceptable here: ${offers.join(', ')}.`);
-  const snapshot = store.snapshot();
-  const dataset = protocol.defaultGraphs.length > 0 || protocol.namedGraphs.length > 0 ? { defaultGraphs: protocol.defaultGraphs, namedGraphs: protocol.namedGraphs } : undefined;
-  let text: () => Iterable<string>;
-  try {
-    const result = executeQuery(query, snapshot, { protocolDataset: dataset, deadlineMs: performance.now() + timeoutMs });
-    if (result.form === 'ASK') {
-      const value = result.value;
-      text = () => [askResult(FORMAT_OF_SELECT_OFFER[mediaType], value)];
-    } else if (result.form === 'SELECT') {
-      text = () => selectResults(FORMAT_OF_SELECT_OFFER[mediaType], result.variables, result.solutions);
-    } else {
-      text = function* () {
-        let pending = '';
-        const serializer = createRdfSerializer(GRAPH_OFFERS[mediaType], (piece) => (pending += piece));
-        for (const quad of result.quads) {
-          serializer.add(quad);
-          if (pending.length > 64 * 1024) {
-            yield pending;
-            pending = '';
-          }
-        }
-        serializer.end();
-        if (pending) yield pending;
-      };
-    }
-  } catch (error) {
-    snapshot.release();
-    throw error;
-  }
+  const formats: RenderFormats = graphResult ? { results: 'json', graph: GRAPH_OFFERS[mediaType] } : { results: FORMAT_OF_SELECT_OFFER[mediaType], graph: 'n-triples' };
+  const protocolDataset = protocol.defaultGraphs.length > 0 || protocol.namedGraphs.length > 0 ? { defaultGraphs: protocol.defaultGraphs, namedGraphs: protocol.namedGraphs } : undefined;
+  const pieces = options.pool
+    ? options.pool.run({ query, formats, protocolDataset, timeoutMs })
+    : evaluateInProcess(options.store, query, formats, protocolDataset, timeoutMs);
+  const iterator = pieces[Symbol.asyncIterator]();
   // The first piece is computed before the status is sent, so an error in it (a timeout, say)
   // still becomes a proper error response; later errors can only cut the stream.
-  const pieces = text()[Symbol.iterator]();
-  let first: IteratorResult<string>;
-  try {
-    first = pieces.next();
-  } catch (error) {
-    snapshot.release();
-    throw error;
-  }
+  const first = await iterator.next();
   reply.header('content-type', `${mediaType}${mediaType.startsWith('text/') || mediaType.endsWith('+json') || mediaType.endsWith('+xml') ? '; charset=utf-8' : ''}`);
-  reply.raw.on('close', () => snapshot.release());
+  reply.raw.on('close', () => void iterator.return?.());
   async function* stream(): AsyncGenerator<string> {
     try {
       if (!first.done) yield first.value;
       for (;;) {
-        const next = pieces.next();
+        const next = await iterator.next();
         if (next.done) break;
         yield next.value;
-        // Let other requests (health checks) in between pieces.
-        await new Promise((resolve) => setImmediate(resolve));
       }
     } catch (error) {
-      if (!(error instanceof QueryTimeoutError)) request.log.error({ err: error }, 'query failed while streaming');
+      if (!(error instanceof QueryTimeoutError) && !(error instanceof QueryCancelledError)) request.log.error({ err: error }, 'query failed while streaming');
       throw error;
-    } finally {
-      snapshot.release();
     }
   }
   return reply.send(Readable.from(stream()));
+}
+
+/** Evaluation on the main thread (no worker pool), yielding to the event loop between pieces. */
+async function* evaluateInProcess(store: QuadStore, query: Query, formats: RenderFormats, protocolDataset: ProtocolDataset | undefined, timeoutMs: number): AsyncGenerator<string> {
+  const snapshot = store.snapshot();
+  try {
+    const result = executeQuery(query, snapshot, { protocolDataset, deadlineMs: performance.now() + timeoutMs });
+    for (const piece of renderResult(result, formats)) {
+      yield piece;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    snapshot.release();
+  }
 }

@@ -19,7 +19,7 @@ import { evaluatePath } from './paths.ts';
 import { ExpressionError, applyOperator, callFunction, effectiveBooleanValue, type FunctionContext } from './expression-functions.ts';
 import { compareForOrderBy } from './term-order.ts';
 import { computeAggregate } from './aggregates.ts';
-import { QueryTimeoutError } from './sparql-errors.ts';
+import { QueryTimeoutError, QueryCancelledError } from './sparql-errors.ts';
 
 export type Value = number | string;
 export type Solution = Map<string, Value>;
@@ -36,6 +36,8 @@ export interface EvaluationOptions {
   functions: FunctionContext;
   /** performance.now() deadline; undefined: none. */
   deadlineMs?: number;
+  /** Polled as the query works: true stops it (the client went away). */
+  isCancelled?: () => boolean;
 }
 
 const DEADLINE_CHECK_EVERY = 1024;
@@ -52,9 +54,9 @@ export class Evaluator {
 
   /** Counts work and throws once the deadline passed. */
   tick(): void {
-    if (++this.steps % DEADLINE_CHECK_EVERY === 0 && this.options.deadlineMs !== undefined && performance.now() > this.options.deadlineMs) {
-      throw new QueryTimeoutError('the query ran past its timeout');
-    }
+    if (++this.steps % DEADLINE_CHECK_EVERY !== 0) return;
+    if (this.options.deadlineMs !== undefined && performance.now() > this.options.deadlineMs) throw new QueryTimeoutError('the query ran past its timeout');
+    if (this.options.isCancelled?.()) throw new QueryCancelledError('the query was cancelled');
   }
 
   // ---- values -------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ export interface QueryOptions {
   /** The protocol's dataset (IRIs); replaces the query's FROM / FROM NAMED when given. */
   protocolDataset?: { defaultGraphs: string[]; namedGraphs: string[] };
   deadlineMs?: number;
+  isCancelled?: () => boolean;
   now?: Date;
 }
 
@@ -65,6 +66,7 @@ export function executeQuery(query: Query, source: QuadSource, options: QueryOpt
     namedGraphs,
     functions: queryFunctionContext(options.now ?? new Date(), options.baseIri ?? query.baseIri),
     deadlineMs: options.deadlineMs,
+    isCancelled: options.isCancelled,
   });
   const solutions = () => evaluator.evaluate(query.pattern, new Map(), defaultGraph);
   switch (query.form.form) {

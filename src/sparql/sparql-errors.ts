@@ -26,3 +26,8 @@ export class UpdateExecutionError extends Error {
 export class QueryTimeoutError extends Error {
   override name = 'QueryTimeoutError';
 }
+
+/** The client went away (or the server is stopping): the query was stopped. */
+export class QueryCancelledError extends Error {
+  override name = 'QueryCancelledError';
+}
