@@ -148,18 +148,20 @@ export class Raft {
   }
 
   /**
-   * May this node campaign? Voters may; learners never. A node removed from its (non-empty)
-   * configuration may too, asking that configuration's voters: if it was the leader that
-   * committed its own removal and crashed before the others learned of the commit, its log may
-   * be the only one up to date enough for the remaining voters of a joint configuration, and
-   * without it they could never elect anyone. It does not count itself (thesis 4.2.2: a leader
-   * may manage a cluster it is not part of); it keeps the others' quorum rules intact.
+   * May this node campaign? Voters may. So may a non-voter (learner or removed) of a non-empty
+   * configuration, though always through a pre-vote and never counting itself: if it was the
+   * leader that committed its own removal or demotion and crashed before the others learned of
+   * the commit, its log may be the only one up to date enough for the remaining voters of a
+   * joint configuration, and without it they could never elect anyone. Thesis 4.2.2: a leader
+   * may manage a cluster it is not part of. The pre-vote keeps stale learners from disrupting.
    */
   promotable(): boolean {
     if (this.log.unstable.snapshot !== null) return false;
-    const pr = this.tracker.progress.get(this.id);
-    if (pr !== undefined) return !pr.isLearner;
     return this.tracker.voterIds().size > 0;
+  }
+
+  private isVoter(): boolean {
+    return this.tracker.isVoter(this.id);
   }
 
   // ---- sending ----
@@ -355,7 +357,7 @@ export class Raft {
     if (!this.promotable()) return;
     // A configuration change that is committed but not applied may change who may vote.
     if (this.hasUnappliedConfChanges()) return;
-    if (this.config.preVote && !transfer) this.campaign('preVote', false);
+    if ((this.config.preVote || !this.isVoter()) && !transfer) this.campaign('preVote', false);
     else this.campaign('vote', transfer);
   }
 

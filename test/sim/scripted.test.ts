@@ -182,12 +182,17 @@ test('a learner never votes, never campaigns and is never counted for commit', (
   net.propose('n1', 'b'); // n1 + learner n3 are not a majority of {n1, n2}
   assert.deepEqual(net.appliedData('n1'), ['a']);
   assert.equal(net.node('n3').storage.lastIndex(), 4, 'the learner has the entry');
+  const term = net.raw('n1').raft.term;
   net.tick(100);
-  assert.notEqual(net.raw('n3').raft.role, 'candidate');
-  assert.notEqual(net.raw('n3').raft.role, 'leader');
+  assert.equal(net.raw('n3').raft.role, 'follower', 'heartbeats keep the learner quiet');
+  // Asked to campaign, a learner only pre-votes: no term changes, and its own vote never counts.
   net.raw('n3').campaign();
   net.settle();
+  assert.equal(net.raw('n3').raft.role, 'preCandidate');
+  assert.equal(net.raw('n1').raft.term, term);
+  net.tick(1);
   assert.equal(net.raw('n3').raft.role, 'follower');
+  assert.deepEqual(net.leaderIds(), ['n1']);
   net.start('n2');
   net.tick(3);
   assert.deepEqual(net.appliedData('n1'), ['a', 'b']);
