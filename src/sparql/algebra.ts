@@ -72,7 +72,8 @@ export type Operator =
   | { kind: 'values'; variables: string[]; rows: Array<Array<TermKey | undefined>> }
   | { kind: 'graph'; name: PatternTerm; input: Operator }
   | { kind: 'group'; input: Operator; keys: Array<{ expression: Expression; variable: string | undefined }>; aggregates: Aggregate[] }
-  | { kind: 'orderBy'; input: Operator; conditions: OrderCondition[] }
+  /** `topK`: only the first topK rows are needed (a LIMIT above, with no DISTINCT in between). */
+  | { kind: 'orderBy'; input: Operator; conditions: OrderCondition[]; topK?: number }
   | { kind: 'project'; input: Operator; variables: string[] }
   | { kind: 'distinct'; input: Operator }
   | { kind: 'reduced'; input: Operator }

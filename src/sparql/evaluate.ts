@@ -41,11 +41,17 @@ export interface EvaluationOptions {
 }
 
 const DEADLINE_CHECK_EVERY = 1024;
-const ESTIMATE_CAP = 10_000;
+/** Matches counted when estimating a pattern with a bound subject or object. */
+const ESTIMATE_CAP = 1_000;
+/** A nested-loop step opens an index cursor per solution; a scan reads a key. Relative costs. */
+const CURSOR_COST = 30;
+const SCAN_ROW_COST = 1;
 
 export class Evaluator {
   readonly source: QuadSource;
   private readonly termCache = new Map<number, Term>();
+  /** Join orders and estimates, per BGP and set of variables bound on entry. */
+  private readonly plans = new WeakMap<TriplePattern[], Map<string, BgpPlan>>();
   private steps = 0;
 
   constructor(private readonly options: EvaluationOptions) {
@@ -70,7 +76,7 @@ export class Evaluator {
     let term = this.termCache.get(value);
     if (!term) {
       term = keyToTerm(this.source.decode(value));
-      if (this.termCache.size > 100_000) this.termCache.clear();
+      if (this.termCache.size > 300_000) this.termCache.clear();
       this.termCache.set(value, term);
     }
     return term;
@@ -164,7 +170,7 @@ export class Evaluator {
         yield* this.group(op, seed, graph);
         return;
       case 'orderBy':
-        yield* this.orderBy(op.input, op.conditions, seed, graph);
+        yield* this.orderBy(op.input, op.conditions, op.topK, seed, graph);
         return;
       case 'project':
         for (const solution of this.evaluate(op.input, new Map(), graph)) {
@@ -215,9 +221,10 @@ export class Evaluator {
     }
   }
 
+  /** A string equal for two solutions exactly when they bind the same variables to the same terms. */
   solutionKey(solution: Solution): string {
     const parts: string[] = [];
-    for (const name of [...solution.keys()].sort()) parts.push(`${name}=${this.keyOf(solution.get(name)!)}`);
+    for (const name of [...solution.keys()].sort()) parts.push(`${name}=${this.hashKeyOf(solution.get(name)!)}`);
     return parts.join('\u0000');
   }
 
@@ -254,15 +261,18 @@ export class Evaluator {
 
   private bindTriple(pattern: TriplePattern, solution: Solution, s: number, p: number, o: number): Solution | undefined {
     let extended: Solution | undefined;
-    const bind = (term: PatternTerm, id: number): boolean => {
-      if (!isVariable(term)) return true;
+    for (let position = 0; position < 3; position++) {
+      const term = position === 0 ? pattern.subject : position === 1 ? pattern.predicate : pattern.object;
+      if (!('variable' in term)) continue;
+      const id = position === 0 ? s : position === 1 ? p : o;
       const current = (extended ?? solution).get(term.variable);
-      if (current !== undefined) return this.sameValue(current, id);
+      if (current !== undefined) {
+        if (!this.sameValue(current, id)) return undefined;
+        continue;
+      }
       extended ??= new Map(solution);
       extended.set(term.variable, id);
-      return true;
-    };
-    if (!bind(pattern.subject, s) || !bind(pattern.predicate, p) || !bind(pattern.object, o)) return undefined;
+    }
     return extended ?? solution;
   }
 
@@ -271,23 +281,41 @@ export class Evaluator {
       yield seed;
       return;
     }
-    const ordered = this.orderPatterns(patterns, seed, graph);
-    const step = function* (this: Evaluator, index: number, solution: Solution): Generator<Solution> {
-      if (index === ordered.length) {
-        yield solution;
-        return;
+    const plan = this.plan(patterns, seed, graph);
+    const last = plan.steps.length - 1;
+    // An explicit stack of per-pattern iterators: nested generators would cost a frame per level per solution.
+    const stack: Array<Iterator<Solution>> = [this.bgpStep(plan, 0, seed, graph)];
+    while (stack.length > 0) {
+      const next = stack[stack.length - 1].next();
+      if (next.done) {
+        stack.pop();
+        continue;
       }
-      for (const next of this.matchTriple(ordered[index], solution, graph)) yield* step.call(this, index + 1, next);
-    };
-    yield* step.call(this, 0, seed);
+      if (stack.length - 1 === last) yield next.value;
+      else stack.push(this.bgpStep(plan, stack.length, next.value, graph));
+    }
+  }
+
+  private bgpStep(plan: BgpPlan, index: number, solution: Solution, graph: ActiveGraph): Iterator<Solution> {
+    const planned = plan.steps[index];
+    const hash = planned.hash;
+    // Adaptive: look the pattern up per solution until that has cost more than one scan of it.
+    if (hash && !hash.table && ++planned.lookups > planned.estimate * (SCAN_ROW_COST / CURSOR_COST)) this.buildHashTable(hash, planned.pattern, graph);
+    return hash?.table ? this.probe(hash, solution) : this.matchTriple(planned.pattern, solution, graph);
   }
 
   /**
-   * Greedy join order: start with the pattern that matches fewest quads (counted, capped), then
-   * repeatedly take the cheapest pattern connected to the variables bound so far.
+   * The join plan of a BGP: the order of its patterns (greedy: cheapest first, then the cheapest
+   * connected to what is bound). Each later pattern is first looked up once per solution (an index
+   * nested-loop join); once those lookups have cost more than scanning the pattern whole, it is
+   * scanned once into a hash table on the join variables and probed instead (a hash join).
    */
-  private orderPatterns(patterns: TriplePattern[], seed: Solution, graph: ActiveGraph): TriplePattern[] {
-    if (patterns.length === 1) return patterns;
+  private plan(patterns: TriplePattern[], seed: Solution, graph: ActiveGraph): BgpPlan {
+    const boundKey = [...seed.keys()].sort().join(' ');
+    let byBound = this.plans.get(patterns);
+    if (!byBound) this.plans.set(patterns, (byBound = new Map()));
+    const cached = byBound.get(boundKey);
+    if (cached) return cached;
     const estimates = patterns.map((pattern) => {
       const ids: IdPattern = {};
       const resolve = (term: PatternTerm) => (isVariable(term) ? (seed.has(term.variable) ? this.idOf(seed.get(term.variable)!) ?? -1 : undefined) : this.source.lookup(term.key) ?? -1);
@@ -299,13 +327,13 @@ export class Evaluator {
     });
     const remaining = patterns.map((pattern, i) => ({ pattern, estimate: estimates[i] }));
     const bound = new Set(seed.keys());
-    const ordered: TriplePattern[] = [];
+    const steps: BgpPlan['steps'] = [];
     while (remaining.length > 0) {
       let best = -1;
       let bestCost = Infinity;
       remaining.forEach(({ pattern, estimate }, i) => {
         const variables = [pattern.subject, pattern.predicate, pattern.object].filter(isVariable).map((v) => v.variable);
-        const connected = ordered.length === 0 || variables.some((v) => bound.has(v)) || variables.length === 0;
+        const connected = steps.length === 0 || variables.some((v) => bound.has(v)) || variables.length === 0;
         const unboundCount = variables.filter((v) => !bound.has(v)).length;
         // A bound variable typically divides the matches a lot; unconnected patterns are cross products.
         const cost = (connected ? 1 : 1e6) * (estimate / 10 ** (variables.length - unboundCount) + unboundCount * 1e-3);
@@ -315,10 +343,45 @@ export class Evaluator {
         }
       });
       const [chosen] = remaining.splice(best, 1);
-      ordered.push(chosen.pattern);
-      for (const term of [chosen.pattern.subject, chosen.pattern.predicate, chosen.pattern.object]) if (isVariable(term)) bound.add(term.variable);
+      const variables = [chosen.pattern.subject, chosen.pattern.predicate, chosen.pattern.object].filter(isVariable).map((v) => v.variable);
+      const joinVariables = variables.filter((v) => bound.has(v) && !seed.has(v));
+      const hashable = steps.length > 0 && joinVariables.length > 0;
+      steps.push({ pattern: chosen.pattern, estimate: chosen.estimate, lookups: 0, hash: hashable ? { joinVariables, table: undefined } : undefined });
+      for (const v of variables) bound.add(v);
     }
-    return ordered;
+    const plan = { steps };
+    byBound.set(boundKey, plan);
+    return plan;
+  }
+
+  private buildHashTable(hash: HashStep, pattern: TriplePattern, graph: ActiveGraph): void {
+    const table = new Map<string, Solution[]>();
+    for (const match of this.matchTriple(pattern, EMPTY_SOLUTION, graph)) {
+      const key = hash.joinVariables.map((v) => this.hashKeyOf(match.get(v)!)).join(' ');
+      let bucket = table.get(key);
+      if (!bucket) table.set(key, (bucket = []));
+      bucket.push(match);
+    }
+    hash.table = table;
+  }
+
+  /** Hash-join probe: the pattern's matches (scanned once, without the solution) compatible with it. */
+  private *probe(hash: HashStep, solution: Solution): Generator<Solution> {
+    const table = hash.table!;
+    const key = hash.joinVariables.map((v) => this.hashKeyOf(solution.get(v)!)).join(' ');
+    const bucket = table.get(key);
+    if (!bucket) return;
+    for (const match of bucket) {
+      this.tick();
+      if (this.compatible(solution, match)) yield merge(solution, match);
+    }
+  }
+
+  /** Values as hash keys: store ids as numbers, other terms by their key (looked up to an id if stored). */
+  hashKeyOf(value: Value): string {
+    if (typeof value === 'number') return String(value);
+    const id = this.source.lookup(value);
+    return id === undefined ? value : String(id);
   }
 
   private isSubstitutable(op: Operator): boolean {
@@ -400,7 +463,7 @@ export class Evaluator {
     const groups = new Map<string, { keys: Array<Value | undefined>; members: Solution[] }>();
     for (const solution of this.evaluate(op.input, seed, graph)) {
       const keys = op.keys.map((k) => this.tryValue(k.expression, solution, graph));
-      const groupKey = keys.map((v) => (v === undefined ? '' : `\u0001${this.keyOf(v)}`)).join('\u0000');
+      const groupKey = keys.map((v) => (v === undefined ? '' : `\u0001${this.hashKeyOf(v)}`)).join('\u0000');
       let group = groups.get(groupKey);
       if (!group) groups.set(groupKey, (group = { keys, members: [] }));
       group.members.push(solution);
@@ -445,22 +508,70 @@ export class Evaluator {
     return term === undefined ? undefined : plainTermToKey(term);
   }
 
-  private *orderBy(input: Operator, conditions: OrderCondition[], seed: Solution, graph: ActiveGraph): Generator<Solution> {
-    const rows = [...this.evaluate(input, seed, graph)].map((solution) => ({
-      solution,
-      keys: conditions.map((c) => {
-        const value = this.tryValue(c.expression, solution, graph);
-        return value === undefined ? undefined : this.termOf(value);
-      }),
-    }));
-    rows.sort((a, b) => {
+  /**
+   * ORDER BY: sort keys are computed once per row (numbers get a numeric fast path, see
+   * sortKey); with `topK`, a bounded binary heap keeps only the best rows (O(n log k)).
+   */
+  private *orderBy(input: Operator, conditions: OrderCondition[], topK: number | undefined, seed: Solution, graph: ActiveGraph): Generator<Solution> {
+    type Row = { solution: Solution; keys: Array<SortKey | undefined>; sequence: number };
+    const compare = (a: Row, b: Row): number => {
       for (let i = 0; i < conditions.length; i++) {
-        const order = compareForOrderBy(a.keys[i], b.keys[i]);
+        const order = compareSortKeys(a.keys[i], b.keys[i]);
         if (order !== 0) return conditions[i].descending ? -order : order;
       }
-      return 0;
+      return a.sequence - b.sequence;
+    };
+    const rowOf = (solution: Solution, sequence: number): Row => ({
+      solution,
+      sequence,
+      keys: conditions.map((c) => {
+        const value = this.tryValue(c.expression, solution, graph);
+        return value === undefined ? undefined : sortKey(this.termOf(value));
+      }),
     });
-    for (const row of rows) yield row.solution;
+    let sequence = 0;
+    if (topK === undefined) {
+      const rows: Row[] = [];
+      for (const solution of this.evaluate(input, seed, graph)) rows.push(rowOf(solution, sequence++));
+      rows.sort(compare);
+      for (const row of rows) yield row.solution;
+      return;
+    }
+    if (topK <= 0) return;
+    // A max-heap of the best topK rows seen: the worst of them is at the root.
+    const heap: Row[] = [];
+    const siftUp = (i: number) => {
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (compare(heap[i], heap[parent]) <= 0) return;
+        [heap[i], heap[parent]] = [heap[parent], heap[i]];
+        i = parent;
+      }
+    };
+    const siftDown = (i: number) => {
+      for (;;) {
+        const left = 2 * i + 1;
+        const right = left + 1;
+        let largest = i;
+        if (left < heap.length && compare(heap[left], heap[largest]) > 0) largest = left;
+        if (right < heap.length && compare(heap[right], heap[largest]) > 0) largest = right;
+        if (largest === i) return;
+        [heap[i], heap[largest]] = [heap[largest], heap[i]];
+        i = largest;
+      }
+    };
+    for (const solution of this.evaluate(input, seed, graph)) {
+      const row = rowOf(solution, sequence++);
+      if (heap.length < topK) {
+        heap.push(row);
+        siftUp(heap.length - 1);
+      } else if (compare(row, heap[0]) < 0) {
+        heap[0] = row;
+        siftDown(0);
+      }
+    }
+    heap.sort(compare);
+    for (const row of heap) yield row.solution;
   }
 
   // ---- expressions --------------------------------------------------------------------------
@@ -596,6 +707,40 @@ const XSD_BOOLEAN = 'http://www.w3.org/2001/XMLSchema#boolean';
 function booleanTerm(value: boolean): Term {
   return { termType: 'Literal', value: String(value), language: '', datatype: XSD_BOOLEAN };
 }
+
+/** An ORDER BY key: the term, plus its numeric value when it is a valid number (compared fast). */
+interface SortKey {
+  term: Term;
+  number: number | undefined;
+}
+
+const NUMERIC_DATATYPE = /^http:\/\/www\.w3\.org\/2001\/XMLSchema#(integer|decimal|double|float|long|int|short|byte|nonNegativeInteger|positiveInteger|negativeInteger|nonPositiveInteger|unsignedLong|unsignedInt|unsignedShort|unsignedByte)$/;
+
+function sortKey(term: Term): SortKey {
+  if (term.termType === 'Literal' && NUMERIC_DATATYPE.test(term.datatype)) {
+    const number = Number(term.value);
+    // Only values a double holds exactly compare correctly this way; others use the full order.
+    if (Number.isFinite(number) && Math.abs(number) < 2 ** 53 && /^[+-]?\d{1,15}(\.\d{0,6})?$/.test(term.value.trim())) return { term, number };
+  }
+  return { term, number: undefined };
+}
+
+function compareSortKeys(a: SortKey | undefined, b: SortKey | undefined): number {
+  if (a?.number !== undefined && b?.number !== undefined && a.number !== b.number) return a.number < b.number ? -1 : 1;
+  return compareForOrderBy(a?.term, b?.term);
+}
+
+interface HashStep {
+  joinVariables: string[];
+  /** Built on first probe. */
+  table: Map<string, Solution[]> | undefined;
+}
+
+interface BgpPlan {
+  steps: Array<{ pattern: TriplePattern; estimate: number; lookups: number; hash: HashStep | undefined }>;
+}
+
+const EMPTY_SOLUTION: Solution = new Map();
 
 export function merge(a: Solution, b: Solution): Solution {
   const merged = new Map(a);

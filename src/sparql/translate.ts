@@ -294,7 +294,13 @@ class Translator {
     pattern = { kind: 'project', input: pattern, variables };
     if (query.distinct) pattern = { kind: 'distinct', input: pattern };
     else if (query.reduced) pattern = { kind: 'reduced', input: pattern };
-    if (query.offset !== undefined || query.limit !== undefined) pattern = { kind: 'slice', input: pattern, offset: query.offset ?? 0, limit: query.limit };
+    if (query.offset !== undefined || query.limit !== undefined) {
+      // ORDER BY under a LIMIT only needs its first offset+limit rows (unless DISTINCT may drop some).
+      if (query.limit !== undefined && pattern.kind === 'project' && pattern.input.kind === 'orderBy') {
+        pattern = { ...pattern, input: { ...pattern.input, topK: (query.offset ?? 0) + query.limit } };
+      }
+      pattern = { kind: 'slice', input: pattern, offset: query.offset ?? 0, limit: query.limit };
+    }
     return { pattern, variables };
   }
 

@@ -168,7 +168,16 @@ export class Snapshot {
     for (const key of keys) yield decodeKey(index, key as Buffer) as IdQuad;
   }
 
+  /**
+   * Cardinality estimate for the planner: exact counts from the statistics when only the
+   * predicate (or nothing) is bound, else the matches counted up to `cap`.
+   */
   estimate(pattern: IdPattern, cap: number): number {
+    const { subject, predicate, object } = pattern;
+    if (subject === undefined && object === undefined) {
+      if (predicate !== undefined) return this.predicateQuadCount(predicate);
+      if (pattern.graph !== undefined) return this.graphQuadCount(pattern.graph);
+    }
     let count = 0;
     for (const _ of this.match(pattern)) if (++count >= cap) break;
     return count;
