@@ -10,7 +10,7 @@ import Fastify, { type FastifyInstance, type FastifyBaseLogger } from 'fastify';
 import type { QuadStore } from '../store/quad-store.ts';
 import { RdfSyntaxError } from '../rdf/syntax-error.ts';
 import { QuadInGraphPayloadError, EncodingError } from '../store/rdf-loader.ts';
-import { SparqlSyntaxError, SparqlSemanticError, UpdateExecutionError, QueryTimeoutError } from '../sparql/sparql-errors.ts';
+import { SparqlSyntaxError, SparqlSemanticError, UpdateExecutionError, QueryTimeoutError, QueryResourceError } from '../sparql/sparql-errors.ts';
 import { ApiError, ERRORS } from './errors.ts';
 import { Authenticator, type Role } from './auth.ts';
 import { registerGraphStoreRoutes } from './graph-store-routes.ts';
@@ -127,6 +127,7 @@ export function toApiError(error: unknown): ApiError {
   if (error instanceof SparqlSemanticError) return new ApiError('sparql_invalid', error.message);
   if (error instanceof UpdateExecutionError) return new ApiError('update_failed', error.message);
   if (error instanceof QueryTimeoutError) return new ApiError('query_timeout');
+  if (error instanceof QueryResourceError) return new ApiError('query_too_large', error.message);
   if (error instanceof QuadInGraphPayloadError) return new ApiError('triples_only', error.message);
   if (error instanceof EncodingError) return new ApiError('bad_request', error.message);
   const fastifyError = error as { code?: string; statusCode?: number; message?: string };

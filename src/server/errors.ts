@@ -10,6 +10,7 @@ export const ERRORS = {
   sparql_syntax: { status: 400, message: 'The query or update has a syntax error.' },
   sparql_invalid: { status: 400, message: 'The query or update breaks a rule of SPARQL 1.1 or uses an unsupported feature.' },
   update_failed: { status: 400, message: 'The update cannot be carried out; nothing was changed.' },
+  query_too_large: { status: 400, message: 'The query needs more memory than a query may use.' },
   missing_graph_parameter: { status: 400, message: 'Use exactly one of ?default or ?graph=IRI.' },
   invalid_graph_iri: { status: 400, message: 'The graph parameter is not an absolute IRI.' },
   triples_only: { status: 400, message: 'This format carries quads; a single graph takes triples only.' },

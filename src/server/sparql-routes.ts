@@ -150,11 +150,16 @@ async function respondToQuery(request: FastifyRequest, reply: FastifyReply, prot
     ? options.pool.run({ query, formats, protocolDataset, timeoutMs })
     : evaluateInProcess(options.store, query, formats, protocolDataset, timeoutMs);
   const iterator = pieces[Symbol.asyncIterator]();
+  // A client that goes away, even before the first byte, stops the evaluation.
+  reply.raw.on('close', () => {
+    if (reply.raw.writableFinished) return;
+    if ('cancel' in pieces) pieces.cancel();
+    else void iterator.return?.(undefined);
+  });
   // The first piece is computed before the status is sent, so an error in it (a timeout, say)
   // still becomes a proper error response; later errors can only cut the stream.
   const first = await iterator.next();
   reply.header('content-type', `${mediaType}${mediaType.startsWith('text/') || mediaType.endsWith('+json') || mediaType.endsWith('+xml') ? '; charset=utf-8' : ''}`);
-  reply.raw.on('close', () => void iterator.return?.());
   async function* stream(): AsyncGenerator<string> {
     try {
       if (!first.done) yield first.value;

@@ -19,7 +19,7 @@ import { evaluatePath } from './paths.ts';
 import { ExpressionError, applyOperator, callFunction, effectiveBooleanValue, type FunctionContext } from './expression-functions.ts';
 import { compareForOrderBy } from './term-order.ts';
 import { computeAggregate } from './aggregates.ts';
-import { QueryTimeoutError, QueryCancelledError } from './sparql-errors.ts';
+import { QueryTimeoutError, QueryCancelledError, QueryResourceError } from './sparql-errors.ts';
 
 export type Value = number | string;
 export type Solution = Map<string, Value>;
@@ -41,6 +41,8 @@ export interface EvaluationOptions {
 }
 
 const DEADLINE_CHECK_EVERY = 1024;
+/** Rows one operator may hold in memory (sort, group, distinct, hash and join tables). */
+export const MAX_MATERIALIZED_ROWS = 5_000_000;
 /** Matches counted when estimating a pattern with a bound subject or object. */
 const ESTIMATE_CAP = 1_000;
 /** A nested-loop step opens an index cursor per solution; a scan reads a key. Relative costs. */
@@ -63,6 +65,20 @@ export class Evaluator {
     if (++this.steps % DEADLINE_CHECK_EVERY !== 0) return;
     if (this.options.deadlineMs !== undefined && performance.now() > this.options.deadlineMs) throw new QueryTimeoutError('the query ran past its timeout');
     if (this.options.isCancelled?.()) throw new QueryCancelledError('the query was cancelled');
+  }
+
+  /** Fails clearly, instead of exhausting the heap, when an operator would hold too many rows. */
+  private checkRows(rows: number, what: string): void {
+    if (rows > MAX_MATERIALIZED_ROWS) throw new QueryResourceError(`${what} would hold more than ${MAX_MATERIALIZED_ROWS} rows in memory`);
+  }
+
+  private materialize(op: Operator, seed: Solution, graph: ActiveGraph, what: string): Solution[] {
+    const rows: Solution[] = [];
+    for (const solution of this.evaluate(op, seed, graph)) {
+      rows.push(solution);
+      if (rows.length % 65536 === 0) this.checkRows(rows.length, what);
+    }
+    return rows;
   }
 
   // ---- values -------------------------------------------------------------------------------
@@ -192,6 +208,7 @@ export class Evaluator {
           const key = this.solutionKey(solution);
           if (seen.has(key)) continue;
           seen.add(key);
+          if (seen.size % 65536 === 0) this.checkRows(seen.size, 'DISTINCT');
           yield solution;
         }
         return;
@@ -356,11 +373,13 @@ export class Evaluator {
 
   private buildHashTable(hash: HashStep, pattern: TriplePattern, graph: ActiveGraph): void {
     const table = new Map<string, Solution[]>();
+    let rows = 0;
     for (const match of this.matchTriple(pattern, EMPTY_SOLUTION, graph)) {
       const key = hash.joinVariables.map((v) => this.hashKeyOf(match.get(v)!)).join(' ');
       let bucket = table.get(key);
       if (!bucket) table.set(key, (bucket = []));
       bucket.push(match);
+      if (++rows % 65536 === 0) this.checkRows(rows, 'a hash join');
     }
     hash.table = table;
   }
@@ -393,7 +412,7 @@ export class Evaluator {
       for (const solution of this.evaluate(left, seed, graph)) yield* this.evaluate(right, solution, graph);
       return;
     }
-    const rights = [...this.evaluate(right, seed, graph)];
+    const rights = this.materialize(right, seed, graph, 'a join');
     for (const solution of this.evaluate(left, seed, graph)) {
       for (const other of rights) {
         this.tick();
@@ -404,7 +423,7 @@ export class Evaluator {
 
   private *leftJoin(op: Extract<Operator, { kind: 'leftJoin' }>, seed: Solution, graph: ActiveGraph): Generator<Solution> {
     const substitutable = this.isSubstitutable(op.right);
-    const rights = substitutable ? undefined : [...this.evaluate(op.right, seed, graph)];
+    const rights = substitutable ? undefined : this.materialize(op.right, seed, graph, 'OPTIONAL');
     for (const solution of this.evaluate(op.left, seed, graph)) {
       let matched = false;
       const candidates = substitutable ? this.evaluate(op.right, solution, graph) : rights!.filter((r) => this.compatible(solution, r)).map((r) => merge(solution, r));
@@ -419,7 +438,7 @@ export class Evaluator {
   }
 
   private *minus(left: Operator, right: Operator, seed: Solution, graph: ActiveGraph): Generator<Solution> {
-    const rights = [...this.evaluate(right, seed, graph)];
+    const rights = this.materialize(right, seed, graph, 'MINUS');
     for (const solution of this.evaluate(left, seed, graph)) {
       const excluded = rights.some((other) => {
         let shared = false;
@@ -461,12 +480,14 @@ export class Evaluator {
 
   private *group(op: Extract<Operator, { kind: 'group' }>, seed: Solution, graph: ActiveGraph): Generator<Solution> {
     const groups = new Map<string, { keys: Array<Value | undefined>; members: Solution[] }>();
+    let grouped = 0;
     for (const solution of this.evaluate(op.input, seed, graph)) {
       const keys = op.keys.map((k) => this.tryValue(k.expression, solution, graph));
       const groupKey = keys.map((v) => (v === undefined ? '' : `\u0001${this.hashKeyOf(v)}`)).join('\u0000');
       let group = groups.get(groupKey);
       if (!group) groups.set(groupKey, (group = { keys, members: [] }));
       group.members.push(solution);
+      if (++grouped % 65536 === 0) this.checkRows(grouped, 'GROUP BY');
     }
     // Aggregating over no solution without GROUP BY gives one group (COUNT(*) = 0).
     if (groups.size === 0 && op.keys.length === 0) groups.set('', { keys: [], members: [] });
@@ -532,7 +553,10 @@ export class Evaluator {
     let sequence = 0;
     if (topK === undefined) {
       const rows: Row[] = [];
-      for (const solution of this.evaluate(input, seed, graph)) rows.push(rowOf(solution, sequence++));
+      for (const solution of this.evaluate(input, seed, graph)) {
+        rows.push(rowOf(solution, sequence++));
+        if (rows.length % 65536 === 0) this.checkRows(rows.length, 'ORDER BY');
+      }
       rows.sort(compare);
       for (const row of rows) yield row.solution;
       return;

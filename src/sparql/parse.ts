@@ -14,11 +14,29 @@ export function parseSparql(text: string, baseIri?: string): SparqlQuery {
   } catch (error) {
     const hash = (error as { hash?: { loc?: { first_line: number; first_column: number }; line?: number } }).hash;
     const message = (error as Error).message.split('\n')[0].replace(/^Parse error on line \d+:?/, 'syntax error').trim() || 'syntax error';
-    if (hash?.loc) throw new SparqlSyntaxError(expectedTokens(error as Error) ?? message, hash.loc.first_line, hash.loc.first_column + 1);
+    if (hash?.loc) {
+      const line = hash.loc.first_line;
+      throw new SparqlSyntaxError(expectedTokens(error as Error) ?? message, line, offendingColumn(text, error as Error, line, hash.loc.first_column));
+    }
     if (hash?.line !== undefined) throw new SparqlSyntaxError(message, hash.line + 1, 1);
     // sparqljs reports some rule violations (e.g. ungrouped projections) as plain errors.
     throw new SparqlSemanticError((error as Error).message);
   }
+}
+
+/**
+ * Jison's location can be the token before the offending one; the message names the token it
+ * got, so look for it on the line from there. 1-based.
+ */
+function offendingColumn(text: string, error: Error, line: number, firstColumn: number): number {
+  const lineText = text.split(/\r\n|\r|\n/)[line - 1] ?? '';
+  const got = /got '([^']*)'$/.exec(error.message.split('\n').pop() ?? '')?.[1];
+  if (got === 'EOF') return lineText.length + 1;
+  if (got) {
+    const at = lineText.indexOf(got, firstColumn);
+    if (at >= 0) return at + 1;
+  }
+  return firstColumn + 1;
 }
 
 /** sparqljs lists what it expected on the last line of its message; keep that short. */

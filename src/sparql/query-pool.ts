@@ -10,9 +10,12 @@ import type { Query } from './algebra.ts';
 import type { RenderFormats } from './result-rendering.ts';
 import type { WorkerRequest, WorkerResponse } from './query-worker-protocol.ts';
 import { deserializeError } from './query-worker-protocol.ts';
+import { QueryResourceError } from './sparql-errors.ts';
 
 /** Pieces a worker may run ahead of the client. */
 const CREDIT_PIECES = 2;
+/** Heap of one query worker: a query that needs more fails alone, the node lives on. */
+const WORKER_HEAP_MB = 2048;
 
 export interface PooledQuery {
   query: Query;
@@ -63,19 +66,21 @@ export class QueryPool {
       // Running from TypeScript sources: the worker loads tsx first (hooks are per thread on Node 20).
       const tsx = import.meta.resolve('tsx/esm/api');
       const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
-      worker = new Worker(bootstrap, { eval: true, workerData: { storePath: this.storePath } });
+      worker = new Worker(bootstrap, { eval: true, workerData: { storePath: this.storePath }, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
     } else {
-      worker = new Worker(entry, { workerData: { storePath: this.storePath } });
+      worker = new Worker(entry, { workerData: { storePath: this.storePath }, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
     }
     const slot: WorkerSlot = { worker, active: new Set() };
     worker.on('message', (message: WorkerResponse) => this.onMessage(message));
-    const fail = (reason: string) => {
-      for (const id of slot.active) this.finish(id, new Error(`query worker stopped: ${reason}`));
+    const fail = (reason: string, outOfMemory = false) => {
+      for (const id of slot.active) {
+        this.finish(id, outOfMemory ? new QueryResourceError(`the query needed more than the ${WORKER_HEAP_MB} MiB a query may use`) : new Error(`query worker stopped: ${reason}`));
+      }
       slot.active.clear();
       const index = this.slots.indexOf(slot);
       if (index >= 0 && !this.closing) this.slots[index] = this.spawn();
     };
-    worker.on('error', (error) => fail(error.message));
+    worker.on('error', (error) => fail(error.message, (error as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY'));
     worker.on('exit', (code) => {
       if (!this.closing) fail(`exit code ${code}`);
     });

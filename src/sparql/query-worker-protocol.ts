@@ -1,7 +1,7 @@
 /** Messages between the query pool (main thread) and its worker threads. */
 import type { Query } from './algebra.ts';
 import type { RenderFormats } from './result-rendering.ts';
-import { SparqlSyntaxError, SparqlSemanticError, QueryTimeoutError, QueryCancelledError } from './sparql-errors.ts';
+import { SparqlSyntaxError, SparqlSemanticError, QueryTimeoutError, QueryCancelledError, QueryResourceError } from './sparql-errors.ts';
 import { ExpressionError } from './expression-functions.ts';
 
 export type WorkerRequest =
@@ -48,6 +48,8 @@ export function deserializeError(error: SerializedError): Error {
       return new QueryTimeoutError(message);
     case 'QueryCancelledError':
       return new QueryCancelledError(message);
+    case 'QueryResourceError':
+      return new QueryResourceError(message);
     case 'SparqlSemanticError':
       return new SparqlSemanticError(message);
     case 'SparqlSyntaxError': {

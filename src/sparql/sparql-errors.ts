@@ -31,3 +31,8 @@ export class QueryTimeoutError extends Error {
 export class QueryCancelledError extends Error {
   override name = 'QueryCancelledError';
 }
+
+/** The query needs more memory than a query may use (rows held by ORDER BY, GROUP BY, DISTINCT, joins). */
+export class QueryResourceError extends Error {
+  override name = 'QueryResourceError';
+}
