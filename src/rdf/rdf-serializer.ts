@@ -4,8 +4,11 @@
  * per quad; Turtle and TriG go through n3's writer.
  */
 import { Writer as N3Writer } from 'n3';
-import { keyQuadToRdf, type KeyQuad } from './term-key.ts';
+import { keyQuadToRdf, keyToTerm, XSD_STRING, type KeyQuad, type TermKey } from './term-key.ts';
 import type { RdfFormat } from './media-types.ts';
+
+/** Formats we write but do not read. */
+export type OutputFormat = RdfFormat | 'json-ld';
 
 export interface RdfSerializer {
   add(quad: KeyQuad): void;
@@ -13,7 +16,38 @@ export interface RdfSerializer {
   end(): void;
 }
 
-export function createRdfSerializer(format: RdfFormat, write: (text: string) => void): RdfSerializer {
+/**
+ * JSON-LD in expanded form, one node object per quad (node objects with the same @id merge), so it
+ * streams with no buffering: `[{"@id":s, p:[object]}, {"@id":g, "@graph":[...]}, ...]`.
+ */
+function jsonLdSerializer(write: (text: string) => void): RdfSerializer {
+  let first = true;
+  const node = (key: TermKey) => {
+    const term = keyToTerm(key);
+    return term.termType === 'BlankNode' ? `_:${term.value}` : term.value;
+  };
+  const object = (key: TermKey) => {
+    const term = keyToTerm(key);
+    if (term.termType !== 'Literal') return { '@id': node(key) };
+    if (term.language) return { '@value': term.value, '@language': term.language };
+    if (term.datatype === XSD_STRING) return { '@value': term.value };
+    return { '@value': term.value, '@type': term.datatype };
+  };
+  return {
+    add(quad) {
+      const triple = { '@id': node(quad.subject), [keyToTerm(quad.predicate).value]: [object(quad.object)] };
+      const item = quad.graph === undefined ? triple : { '@id': node(quad.graph), '@graph': [triple] };
+      write((first ? '[' : ',\n') + JSON.stringify(item));
+      first = false;
+    },
+    end() {
+      write(first ? '[]\n' : ']\n');
+    },
+  };
+}
+
+export function createRdfSerializer(format: OutputFormat, write: (text: string) => void): RdfSerializer {
+  if (format === 'json-ld') return jsonLdSerializer(write);
   if (format === 'n-triples' || format === 'n-quads') {
     const withGraph = format === 'n-quads';
     return {

@@ -12,7 +12,7 @@ import { loadRdf, type LoadTarget } from '../store/rdf-loader.ts';
 import { DEFAULT_GRAPH_ID } from '../store/indexes.ts';
 import { iriKey, type TermKey } from '../rdf/term-key.ts';
 import { FORMAT_MEDIA_TYPE, formatOfContentType, isQuadFormat, negotiate, type RdfFormat } from '../rdf/media-types.ts';
-import { createRdfSerializer } from '../rdf/rdf-serializer.ts';
+import { createRdfSerializer, type OutputFormat } from '../rdf/rdf-serializer.ts';
 import { ApiError } from './errors.ts';
 import { limitBody } from './body-limit.ts';
 import type { Role } from './auth.ts';
@@ -25,9 +25,10 @@ export interface GraphStoreOptions {
 type GraphSelector = { kind: 'default' } | { kind: 'named'; iri: string } | { kind: 'dataset' };
 
 const IRI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\u0000-\u0020<>"{}|^`\\]*$/;
-const GRAPH_FORMATS = ['text/turtle', 'application/n-triples', 'application/n-quads', 'application/trig'];
-const DATASET_FORMATS = ['application/n-quads', 'application/trig'];
-const FORMAT_OF_OFFER: Record<string, RdfFormat> = {
+const GRAPH_FORMATS = ['text/turtle', 'application/n-triples', 'application/n-quads', 'application/trig', 'application/ld+json'];
+const DATASET_FORMATS = ['application/n-quads', 'application/trig', 'application/ld+json'];
+const FORMAT_OF_OFFER: Record<string, OutputFormat> = {
+  'application/ld+json': 'json-ld',
   'text/turtle': 'turtle',
   'application/n-triples': 'n-triples',
   'application/n-quads': 'n-quads',
@@ -133,7 +134,7 @@ async function respondWithGraph(request: FastifyRequest, reply: FastifyReply, st
     snapshot.release();
     return reply.send();
   }
-  const quadsAsGraph = selector.kind !== 'dataset' && !isQuadFormat(format);
+  const quadsAsGraph = selector.kind !== 'dataset' && (format === 'json-ld' || !isQuadFormat(format));
   async function* text(): AsyncGenerator<string> {
     try {
       let pending = '';

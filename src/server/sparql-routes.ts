@@ -15,7 +15,8 @@ import { QueryTimeoutError, QueryCancelledError } from '../sparql/sparql-errors.
 import { renderResult, type RenderFormats } from '../sparql/result-rendering.ts';
 import type { QueryPool } from '../sparql/query-pool.ts';
 import type { Query } from '../sparql/algebra.ts';
-import { negotiate, type RdfFormat } from '../rdf/media-types.ts';
+import { negotiate } from '../rdf/media-types.ts';
+import type { OutputFormat } from '../rdf/rdf-serializer.ts';
 import { ApiError } from './errors.ts';
 import { readBodyText } from './body-limit.ts';
 import { roleAllows } from './auth.ts';
@@ -48,8 +49,9 @@ const FORMAT_OF_SELECT_OFFER: Record<string, ResultFormat> = {
   'text/tab-separated-values': 'tsv',
   'text/plain': 'tsv',
 };
-const GRAPH_OFFERS: Record<string, RdfFormat> = {
+const GRAPH_OFFERS: Record<string, OutputFormat> = {
   'text/turtle': 'turtle',
+  'application/ld+json': 'json-ld',
   'application/n-triples': 'n-triples',
   'application/n-quads': 'n-quads',
   'application/trig': 'trig',

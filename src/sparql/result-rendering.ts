@@ -3,7 +3,7 @@
  * thread (tests, small deployments) and inside query workers.
  */
 import { createRdfSerializer } from '../rdf/rdf-serializer.ts';
-import type { RdfFormat } from '../rdf/media-types.ts';
+import type { OutputFormat } from '../rdf/rdf-serializer.ts';
 import type { QueryResult } from './query-engine.ts';
 import { selectResults, askResult, type ResultFormat } from './result-formats.ts';
 
@@ -14,7 +14,7 @@ export interface RenderFormats {
   /** For SELECT and ASK. */
   results: ResultFormat;
   /** For CONSTRUCT and DESCRIBE. */
-  graph: RdfFormat;
+  graph: OutputFormat;
 }
 
 export function* renderResult(result: QueryResult, formats: RenderFormats): Generator<string> {
