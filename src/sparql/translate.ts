@@ -88,13 +88,17 @@ class Translator {
         continue;
       }
       if (path.kind === 'sequence') {
-        // A sequence is a join through fresh blank variables (§18.2.2.4).
+        // A sequence is a join through fresh blank variables (§18.2.2.4); plain links stay in the BGP.
         let from = subject;
         path.items.forEach((item, index) => {
           const to = index === path.items.length - 1 ? object : { variable: `${BLANK_VARIABLE_PREFIX}path${this.pathCounter++}` };
-          flush();
-          const op = this.pathOperator(from, item, to);
-          current = current ? { kind: 'join', left: current, right: op } : op;
+          if (item.kind === 'link') bgp.push({ subject: from, predicate: { key: item.iri }, object: to });
+          else if (item.kind === 'inverse' && item.path.kind === 'link') bgp.push({ subject: to, predicate: { key: item.path.iri }, object: from });
+          else {
+            flush();
+            const op = this.pathOperator(from, item, to);
+            current = current ? { kind: 'join', left: current, right: op } : op;
+          }
           from = to;
         });
         continue;
