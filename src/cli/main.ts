@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { startCommand } from './start-command.ts';
 import { loadCommand } from './load-command.ts';
+import { queryCommand, updateCommand } from './query-command.ts';
 import { ConfigError, SETTINGS, envName } from './node-config.ts';
 
 const program = new Command('oxirs-cluster')
@@ -42,6 +43,23 @@ program
   .action(async (files: string[], options: { endpoint: string; graph?: string; user?: string; token?: string }) => {
     await loadCommand(files, options);
   });
+
+for (const [name, description] of [
+  ['query', 'run a SPARQL query: a table on a TTY, else the server\'s text (QUERY may be @FILE)'],
+  ['update', 'run a SPARQL update (UPDATE may be @FILE)'],
+] as const) {
+  const command = program
+    .command(name)
+    .description(description)
+    .requiredOption('--endpoint <url>', 'base URL of any node, e.g. http://127.0.0.1:7878')
+    .option('--user <user:password>', 'HTTP Basic credentials')
+    .option('--token <token>', 'HTTP Bearer token')
+    .argument(name === 'query' ? '<query>' : '<update>', 'the SPARQL text, or @FILE');
+  if (name === 'query') command.option('--format <format>', 'json, xml, csv, tsv, turtle, ntriples, nquads, trig or jsonld');
+  command.action(async (text: string, options: { endpoint: string; format?: string; user?: string; token?: string }) => {
+    await (name === 'query' ? queryCommand(text, options) : updateCommand(text, options));
+  });
+}
 
 try {
   await program.parseAsync(process.argv);
