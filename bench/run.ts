@@ -19,6 +19,7 @@ interface BenchPart {
 const PARTS: Array<() => Promise<BenchPart>> = [
   async () => ({ name: 'store', run: (await import('./store.ts')).runStoreBench }),
   async () => ({ name: 'sparql', run: (await import('./sparql.ts')).runSparqlBench }),
+  async () => ({ name: 'health', run: (await import('./health-under-load.ts')).runHealthUnderLoadBench }),
   async () => ({ name: 'bounded-memory', run: (await import('./bounded-memory.ts')).runBoundedMemoryBench }),
   async () => ({ name: 'raft-core', run: (await import('./raft-core.ts')).runRaftCoreBench }),
 ];
