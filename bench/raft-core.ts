@@ -39,6 +39,8 @@ function makeCluster(): Map<string, BenchNode> {
       maxCommittedSizePerReadyBytes: 4 * 1024 * 1024,
       preVote: true,
       checkQuorum: true,
+      leaseReads: false,
+      leaseDriftMarginTicks: 0,
       disableProposalForwarding: false,
       maxPendingReads: 1024,
       maxUncommittedEntries: 0,

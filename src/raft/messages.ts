@@ -169,10 +169,13 @@ export interface Heartbeat extends Envelope {
   commit: number;
   /** ReadIndex context being confirmed by this round, or null. */
   context: string | null;
+  /** The leader's tick count when it sent this round, echoed back for leader leases. */
+  leaseTick: number;
 }
 export interface HeartbeatResponse extends Envelope {
   type: 'heartbeatResponse';
   context: string | null;
+  leaseTick: number;
 }
 /** Ask the leader to hand leadership to `from` (sent to the leader, or local on it). */
 export interface TransferLeader extends Envelope {

@@ -19,6 +19,8 @@ export class Progress {
   state: ProgressState = 'probe';
   /** In snapshot state: the index of the snapshot being sent. */
   pendingSnapshot = 0;
+  /** The leader's tick count at the latest heartbeat round this follower acknowledged (leases). */
+  leaseAckedTick = -1;
   /** Heard from since the last check-quorum round (thesis 6.2). */
   recentActive = false;
   /** In probe state: an append was sent and we wait for its answer before sending another. */

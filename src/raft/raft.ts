@@ -30,6 +30,7 @@ import { ReadOnly } from './read-only.ts';
 import type { Storage } from './storage.ts';
 import type { TrackerConfig } from './tracker.ts';
 import { ProgressTracker, confStateOf } from './tracker.ts';
+import { jointCommittedIndex } from './quorum.ts';
 
 export type StateRole = 'follower' | 'preCandidate' | 'candidate' | 'leader';
 
@@ -55,6 +56,14 @@ export interface RaftConfig {
   preVote: boolean;
   /** Check-quorum (thesis 6.2): a leader that has not heard from a quorum for an election timeout steps down. */
   checkQuorum: boolean;
+  /**
+   * Leader leases (thesis 6.4.1): the leader answers reads without a heartbeat round while a
+   * quorum acknowledged one recently. Requires checkQuorum (followers then refuse votes while
+   * they hear from a leader) and tick rates that agree across nodes up to leaseDriftMarginTicks.
+   */
+  leaseReads: boolean;
+  /** Ticks the lease is shortened by, for tick-rate drift between nodes. */
+  leaseDriftMarginTicks: number;
   /** Followers drop proposals instead of forwarding them to the leader. */
   disableProposalForwarding: boolean;
   /** Bound on read requests waiting for heartbeat confirmation. */
@@ -110,6 +119,15 @@ export class Raft {
   messages: Message[] = [];
   messagesAfterPersist: Message[] = [];
 
+  /** Ticks since this node started (never reset): the clock of leader leases. */
+  private tickCount = 0;
+  /**
+   * After a restart we may have promised a leader, just before crashing, not to vote for an
+   * election timeout: keep refusing votes for that long, as if a leader were known (leases).
+   */
+  private leaseGuardAfterRestart: boolean;
+  /** A TimeoutNow was sent in this term: another node may campaign at any time, so no lease. */
+  private transferAttemptedThisTerm = false;
   /** The term whose own vote waits for its hard state to be persisted (0: none). */
   private selfVotePendingTerm = 0;
   private electionElapsedTicks = 0;
@@ -121,8 +139,11 @@ export class Raft {
   constructor(config: RaftConfig) {
     assert(config.heartbeatIntervalTicks > 0 && config.heartbeatIntervalTicks < config.electionTimeoutTicks, 'heartbeat interval must be in (0, election timeout)');
     assert(config.maxInflightMessages >= 1, 'maxInflightMessages must be >= 1');
+    assert(!config.leaseReads || config.checkQuorum, 'leader leases need checkQuorum');
+    assert(config.leaseDriftMarginTicks >= 0 && config.leaseDriftMarginTicks < config.electionTimeoutTicks - 1, 'lease drift margin must leave a lease');
     this.config = config;
     this.id = config.id;
+    this.leaseGuardAfterRestart = config.checkQuorum;
     this.log = new RaftLog(config.storage, config.maxCommittedSizePerReadyBytes);
     this.tracker = new ProgressTracker(config.maxInflightMessages, config.maxInflightBytes);
     this.readOnly = new ReadOnly(config.maxPendingReads);
@@ -220,7 +241,7 @@ export class Raft {
       const pr = this.tracker.progress.get(id)!;
       // Never tell a follower to commit past what it is known to hold.
       const commit = Math.min(pr.match, this.log.committed);
-      this.send({ type: 'heartbeat', from: this.id, to: id, term: this.term, commit, context });
+      this.send({ type: 'heartbeat', from: this.id, to: id, term: this.term, commit, context, leaseTick: this.tickCount });
     }
   }
 
@@ -230,6 +251,7 @@ export class Raft {
     if (this.term !== term) {
       this.term = term;
       this.vote = null;
+      this.transferAttemptedThisTerm = false;
     }
     this.lead = null;
     this.electionElapsedTicks = 0;
@@ -315,12 +337,14 @@ export class Raft {
   // ---- ticks ----
 
   tick(): void {
+    this.tickCount++;
     if (this.role === 'leader') this.tickHeartbeat();
     else this.tickElection();
   }
 
   private tickElection(): void {
     this.electionElapsedTicks++;
+    if (this.electionElapsedTicks >= this.config.electionTimeoutTicks) this.leaseGuardAfterRestart = false;
     if (this.promotable() && this.electionElapsedTicks >= this.randomizedElectionTimeoutTicks) {
       this.electionElapsedTicks = 0;
       this.step({ type: 'localHup', from: this.id, to: this.id, term: 0, transfer: false });
@@ -403,7 +427,7 @@ export class Raft {
     } else if (m.term > this.term) {
       if (m.type === 'vote' || m.type === 'preVote') {
         // Thesis 4.2.3 / 6.2: while we hear from a leader, ignore candidates (unless a transfer).
-        const inLease = this.config.checkQuorum && this.lead !== null && this.electionElapsedTicks < this.config.electionTimeoutTicks;
+        const inLease = this.config.checkQuorum && (this.lead !== null || this.leaseGuardAfterRestart) && this.electionElapsedTicks < this.config.electionTimeoutTicks;
         if (!m.transfer && inLease) return { ok: false, reason: 'ignored' };
       }
       if (m.type === 'preVote') {
@@ -496,6 +520,7 @@ export class Raft {
       case 'heartbeatResponse': {
         pr.recentActive = true;
         pr.probeSent = false;
+        if (m.leaseTick > pr.leaseAckedTick) pr.leaseAckedTick = m.leaseTick;
         // The follower is reachable but the window stayed full: an append was probably lost.
         // Free one slot so replication resumes (a gap is then rejected and probed).
         if (pr.state === 'replicate' && pr.inflights.full()) pr.inflights.freeFirstOne();
@@ -585,6 +610,10 @@ export class Raft {
     // Thesis 6.4 step 1: the leader must have committed an entry of its own term, else its
     // commit index may be behind the cluster's. Refused; the client retries.
     if (this.log.term(this.log.committed) !== this.term) return;
+    if (this.leaseValid()) {
+      this.respondToRead(from, context, this.log.committed);
+      return;
+    }
     if (!this.readOnly.add(context, this.log.committed, from)) return;
     // Step 2: a heartbeat round acknowledged by a quorum confirms we are still leader.
     this.bcastHeartbeat(context);
@@ -602,8 +631,26 @@ export class Raft {
     if (transferee === this.id) return;
     this.leadTransferee = transferee;
     this.electionElapsedTicks = 0;
-    if (pr.match === this.log.lastIndex()) this.send({ type: 'timeoutNow', from: this.id, to: transferee, term: this.term });
+    if (pr.match === this.log.lastIndex()) this.sendTimeoutNow(transferee);
     else this.sendAppend(transferee);
+  }
+
+  private sendTimeoutNow(to: NodeId): void {
+    this.transferAttemptedThisTerm = true;
+    this.send({ type: 'timeoutNow', from: this.id, to, term: this.term });
+  }
+
+  /**
+   * Thesis 6.4.1: a quorum acknowledged a heartbeat sent at tick T, and none of them will vote
+   * for another candidate for an election timeout after receiving it, so no other leader can
+   * exist before T + electionTimeout - 1 (a follower's tick phase may lag ours by one tick).
+   */
+  private leaseValid(): boolean {
+    if (!this.config.leaseReads || this.transferAttemptedThisTerm || this.leadTransferee !== null) return false;
+    const acked = (id: NodeId): number => (id === this.id ? this.tickCount : (this.tracker.progress.get(id)?.leaseAckedTick ?? -1));
+    const start = jointCommittedIndex(this.tracker.config.voters, acked);
+    if (start < 0) return false;
+    return this.tickCount < start + this.config.electionTimeoutTicks - 1 - this.config.leaseDriftMarginTicks;
   }
 
   private leaderAppendResponse(m: AppendResponse, pr: Progress): void {
@@ -631,9 +678,7 @@ export class Raft {
     else if (wasPaused) this.sendAppend(m.from);
     // Pipelining: keep the window full while there is more to send (bounded by the window).
     for (let i = 0; i < this.config.maxInflightMessages && this.maybeSendAppend(m.from, false); i++);
-    if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) {
-      this.send({ type: 'timeoutNow', from: this.id, to: m.from, term: this.term });
-    }
+    if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) this.sendTimeoutNow(m.from);
   }
 
   private stepCandidate(m: Message): StepOutcome {
@@ -648,7 +693,7 @@ export class Raft {
         return OK;
       case 'heartbeat':
         this.becomeFollower(m.term, m.from);
-        this.handleHeartbeat(m.from, m.commit, m.context);
+        this.handleHeartbeat(m.from, m.commit, m.context, m.leaseTick);
         return OK;
       case 'snapshot':
         this.becomeFollower(m.term, m.from);
@@ -689,7 +734,7 @@ export class Raft {
       case 'heartbeat':
         this.electionElapsedTicks = 0;
         this.lead = m.from;
-        this.handleHeartbeat(m.from, m.commit, m.context);
+        this.handleHeartbeat(m.from, m.commit, m.context, m.leaseTick);
         return OK;
       case 'snapshot':
         this.electionElapsedTicks = 0;
@@ -734,9 +779,9 @@ export class Raft {
     this.send({ type: 'appendResponse', from: this.id, to: m.from, term: this.term, index: m.index, reject: true, hintIndex: hint.index, hintLogTerm: hint.term });
   }
 
-  private handleHeartbeat(from: NodeId, commit: number, context: string | null): void {
+  private handleHeartbeat(from: NodeId, commit: number, context: string | null, leaseTick: number): void {
     this.log.commitTo(Math.min(commit, this.log.lastIndex()));
-    this.send({ type: 'heartbeatResponse', from: this.id, to: from, term: this.term, context });
+    this.send({ type: 'heartbeatResponse', from: this.id, to: from, term: this.term, context, leaseTick });
   }
 
   private handleSnapshot(from: NodeId, snapshot: Snapshot): void {

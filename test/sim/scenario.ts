@@ -14,6 +14,8 @@ export interface Scenario {
   heartbeatIntervalTicks: number;
   preVote: boolean;
   checkQuorum: boolean;
+  /** Leader leases for reads (only with checkQuorum). */
+  leaseReads: boolean;
   maxSizePerMsgBytes: number;
   maxInflightMessages: number;
   /** Network: one-way delay in [delayMinMs, delayMaxMs); some messages get a long extra delay. */
@@ -56,7 +58,8 @@ export interface Scenario {
 }
 
 export function drawScenario(prng: Prng): Scenario {
-  const base = drawBaseScenario(prng);
+  const drawn = drawBaseScenario(prng);
+  const base = { ...drawn, leaseReads: drawn.checkQuorum && prng.chance(0.5) };
   return prng.chance(0.3) ? leaderChurn(base, prng) : base;
 }
 
@@ -77,6 +80,7 @@ function drawBaseScenario(prng: Prng): Scenario {
     heartbeatIntervalTicks,
     preVote: prng.chance(0.5),
     checkQuorum: prng.chance(0.5),
+    leaseReads: false, // drawn below: needs checkQuorum
     maxSizePerMsgBytes: prng.pick([1, 200, 1000, 64 * 1024]),
     maxInflightMessages: prng.pick([1, 2, 4, 16]),
     delayMinMs: 1,

@@ -198,12 +198,53 @@ test('a learner never votes, never campaigns and is never counted for commit', (
   assert.deepEqual(net.appliedData('n1'), ['a', 'b']);
 });
 
+/** Ticks until some node leads (bounded); returns its id. */
+function tickUntilLeader(net: SyncNetwork): string {
+  for (let t = 0; t < 200; t++) {
+    const leaders = net.leaderIds();
+    if (leaders.length === 1) return leaders[0];
+    net.tick(1);
+  }
+  throw new Error('no leader within 200 ticks');
+}
+
 test('check-quorum: a leader cut off from its majority steps down', () => {
   const net = new SyncNetwork(ids(3), { config: { checkQuorum: true } });
-  net.campaign('n1');
-  net.isolate('n1');
+  const leader = tickUntilLeader(net);
+  net.isolate(leader);
   net.tick(20);
-  assert.notEqual(net.raw('n1').raft.role, 'leader');
+  assert.notEqual(net.raw(leader).raft.role, 'leader');
+});
+
+test('with check-quorum, a restarted node refuses votes for an election timeout (it may have promised a lease)', () => {
+  const net = new SyncNetwork(ids(3), { config: { checkQuorum: true } });
+  net.campaign('n1'); // right after start everyone is still guarding
+  assert.deepEqual(net.leaderIds(), []);
+  net.tick(10); // one election timeout: the guard is over
+  net.campaign('n1');
+  assert.ok(net.leaderIds().length === 1);
+});
+
+test('leader lease: reads are answered without a heartbeat round until the lease runs out', () => {
+  const net = new SyncNetwork(ids(3), { config: { checkQuorum: true, leaseReads: true } });
+  const leader = tickUntilLeader(net);
+  net.propose(leader, 'v');
+  net.tick(1); // a heartbeat round acknowledged by everyone: the lease starts
+  const before = net.transcript.length;
+  net.raw(leader).readIndex('lease-read');
+  net.settle();
+  assert.deepEqual(net.node(leader).readStates.at(-1), { index: net.raw(leader).raft.log.committed, context: 'lease-read' });
+  assert.equal(net.transcript.length, before, 'no message was needed');
+  // Cut off, the leader stops answering once its lease expires, before anyone else can lead.
+  net.isolate(leader);
+  net.tick(9);
+  net.raw(leader).readIndex('late-read');
+  net.settle();
+  assert.notDeepEqual(net.node(leader).readStates.at(-1)?.context, 'late-read');
+  const others = ids(3).filter((id) => id !== leader);
+  for (const id of others) net.raw(id).campaign();
+  net.settle();
+  assert.deepEqual(net.leaderIds(), [leader], 'followers still refuse to vote while they may have promised a lease');
 });
 
 test('pre-vote: a partitioned node does not inflate its term and disrupt the leader when it returns', () => {

@@ -184,6 +184,8 @@ export class Simulation {
       maxCommittedSizePerReadyBytes: 64 * 1024,
       preVote: s.preVote,
       checkQuorum: s.checkQuorum,
+      leaseReads: s.leaseReads,
+      leaseDriftMarginTicks: 0,
       disableProposalForwarding: false,
       maxPendingReads: 64,
       maxUncommittedEntries: 64,
@@ -413,16 +415,19 @@ export class Simulation {
 
   private startClients(): void {
     for (let c = 1; c <= this.scenario.clients; c++) {
-      const state = { seq: 0, lastSeen: new Map<string, string | null>() };
+      const state = { seq: 0, lastSeen: new Map<string, string | null>(), lastServer: null as NodeId | null };
       const next = (): void => this.issue(c, state, next);
       this.queue.after(this.prng.nextInt(20), next);
     }
   }
 
-  private issue(clientId: number, state: { seq: number; lastSeen: Map<string, string | null> }, next: () => void): void {
+  private issue(clientId: number, state: { seq: number; lastSeen: Map<string, string | null>; lastServer: NodeId | null }, next: () => void): void {
     const s = this.scenario;
     const ids = [...this.nodes.keys()].filter((id) => !this.nodes.get(id)!.decommissioned);
-    const target = this.nodes.get(this.prng.pick(ids))!;
+    // Half the time a client goes back to the node that answered it last (as real clients
+    // stick to a leader they found), which is how stale leaders get asked.
+    const sticky = state.lastServer !== null && ids.includes(state.lastServer) && this.prng.chance(0.5);
+    const target = this.nodes.get(sticky ? state.lastServer! : this.prng.pick(ids))!;
     const key = `k${this.prng.nextInt(s.keys)}`;
     state.seq++;
     const seq = state.seq;
@@ -435,6 +440,7 @@ export class Simulation {
     this.history.push(op);
     if (input.kind !== 'get') this.opByRequest.set(`${clientId}:${seq}`, op);
     const finish = (): void => {
+      if (op.output.kind !== 'unknown' && !op.discarded) state.lastServer = target.id;
       if (op.output.kind === 'get') state.lastSeen.set(key, op.output.value);
       if (op.output.kind === 'cas' && op.output.ok && op.input.kind === 'cas') state.lastSeen.set(key, op.input.value);
       this.queue.after(1 + this.prng.nextInt(s.clientThinkMaxMs), next);

@@ -83,6 +83,8 @@ export class SyncNetwork {
       maxCommittedSizePerReadyBytes: 1024 * 1024,
       preVote: false,
       checkQuorum: false,
+      leaseReads: false,
+      leaseDriftMarginTicks: 0,
       disableProposalForwarding: false,
       maxPendingReads: 64,
       maxUncommittedEntries: 0,
