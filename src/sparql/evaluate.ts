@@ -21,8 +21,9 @@ import { compareForOrderBy } from './term-order.ts';
 import { computeAggregate } from './aggregates.ts';
 import { QueryTimeoutError, QueryCancelledError, QueryResourceError } from './sparql-errors.ts';
 
-export type Value = number | string;
-export type Solution = Map<string, Value>;
+import { Solution, VariableTable, type Value } from './solution.ts';
+
+export { Solution, type Value };
 
 /** The graphs a pattern matches: ids (0 is the default graph); several are merged as a set. */
 export type ActiveGraph = readonly number[];
@@ -52,6 +53,9 @@ const SCAN_ROW_COST = 1;
 export class Evaluator {
   readonly source: QuadSource;
   private readonly termCache = new Map<number, Term>();
+  /** The variable slots of every solution of this evaluation. */
+  readonly variables = new VariableTable();
+  private readonly emptySolution = new Solution(this.variables);
   /** Join orders and estimates, per BGP and set of variables bound on entry. */
   private readonly plans = new WeakMap<TriplePattern[], Map<string, BgpPlan>>();
   private steps = 0;
@@ -108,11 +112,19 @@ export class Evaluator {
     return this.keyOf(a) === this.keyOf(b);
   }
 
+  /** A solution with nothing bound. */
+  empty(): Solution {
+    return this.emptySolution;
+  }
+
   compatible(a: Solution, b: Solution): boolean {
-    const [small, large] = a.size <= b.size ? [a, b] : [b, a];
-    for (const [name, value] of small) {
-      const other = large.get(name);
-      if (other !== undefined && !this.sameValue(value, other)) return false;
+    const av = a.values;
+    const bv = b.values;
+    const n = Math.min(av.length, bv.length);
+    for (let slot = 0; slot < n; slot++) {
+      const x = av[slot];
+      const y = bv[slot];
+      if (x !== undefined && y !== undefined && x !== y && !this.sameValue(x, y)) return false;
     }
     return true;
   }
@@ -158,8 +170,7 @@ export class Evaluator {
             if (this.sameValue(existing, value)) yield solution;
             continue;
           }
-          const extended = new Map(solution);
-          extended.set(op.variable, value);
+          const extended = solution.clone().set(op.variable, value);
           const memo = this.blankNodesBySolution.get(solution);
           if (memo) this.blankNodesBySolution.set(extended, memo);
           yield extended;
@@ -167,7 +178,7 @@ export class Evaluator {
         return;
       case 'values':
         for (const row of op.rows) {
-          const solution = new Map(seed);
+          const solution = seed.clone();
           let ok = true;
           op.variables.forEach((variable, i) => {
             const key = row[i];
@@ -189,8 +200,8 @@ export class Evaluator {
         yield* this.orderBy(op.input, op.conditions, op.topK, seed, graph);
         return;
       case 'project':
-        for (const solution of this.evaluate(op.input, new Map(), graph)) {
-          const projected = new Map<string, Value>();
+        for (const solution of this.evaluate(op.input, this.emptySolution, graph)) {
+          const projected = new Solution(this.variables);
           for (const variable of op.variables) {
             const value = solution.get(variable);
             if (value !== undefined) projected.set(variable, value);
@@ -198,7 +209,7 @@ export class Evaluator {
           // A subquery under a seed (EXISTS) must agree with it.
           if (seed.size > 0) {
             if (!this.compatible(projected, seed)) continue;
-            yield new Map([...seed, ...projected]);
+            yield merge(seed, projected);
           } else yield projected;
         }
         return;
@@ -240,8 +251,13 @@ export class Evaluator {
 
   /** A string equal for two solutions exactly when they bind the same variables to the same terms. */
   solutionKey(solution: Solution): string {
+    // Slots are shared by all solutions of an evaluation, so slot order is a canonical order.
     const parts: string[] = [];
-    for (const name of [...solution.keys()].sort()) parts.push(`${name}=${this.hashKeyOf(solution.get(name)!)}`);
+    const values = solution.values;
+    for (let slot = 0; slot < values.length; slot++) {
+      const value = values[slot];
+      if (value !== undefined) parts.push(`${slot}=${this.hashKeyOf(value)}`);
+    }
     return parts.join('\u0000');
   }
 
@@ -287,7 +303,7 @@ export class Evaluator {
         if (!this.sameValue(current, id)) return undefined;
         continue;
       }
-      extended ??= new Map(solution);
+      extended ??= solution.clone();
       extended.set(term.variable, id);
     }
     return extended ?? solution;
@@ -372,10 +388,10 @@ export class Evaluator {
   }
 
   private buildHashTable(hash: HashStep, pattern: TriplePattern, graph: ActiveGraph): void {
-    const table = new Map<string, Solution[]>();
+    const table = new Map<Value, Solution[]>();
     let rows = 0;
-    for (const match of this.matchTriple(pattern, EMPTY_SOLUTION, graph)) {
-      const key = hash.joinVariables.map((v) => this.hashKeyOf(match.get(v)!)).join(' ');
+    for (const match of this.matchTriple(pattern, this.emptySolution, graph)) {
+      const key = this.joinKey(hash.joinVariables, match);
       let bucket = table.get(key);
       if (!bucket) table.set(key, (bucket = []));
       bucket.push(match);
@@ -384,11 +400,18 @@ export class Evaluator {
     hash.table = table;
   }
 
+  /** A hash-join key: the store id of a single join variable, else a string of all of them. */
+  private joinKey(variables: string[], solution: Solution): Value {
+    if (variables.length === 1) {
+      const value = solution.get(variables[0])!;
+      return typeof value === 'number' ? value : (this.source.lookup(value) ?? value);
+    }
+    return variables.map((v) => this.hashKeyOf(solution.get(v)!)).join(' ');
+  }
+
   /** Hash-join probe: the pattern's matches (scanned once, without the solution) compatible with it. */
   private *probe(hash: HashStep, solution: Solution): Generator<Solution> {
-    const table = hash.table!;
-    const key = hash.joinVariables.map((v) => this.hashKeyOf(solution.get(v)!)).join(' ');
-    const bucket = table.get(key);
+    const bucket = hash.table!.get(this.joinKey(hash.joinVariables, solution));
     if (!bucket) return;
     for (const match of bucket) {
       this.tick();
@@ -471,9 +494,7 @@ export class Evaluator {
           if (this.sameValue(current, graphId)) yield solution;
           continue;
         }
-        const extended = new Map(solution);
-        extended.set(variable, graphId);
-        yield extended;
+        yield solution.clone().set(variable, graphId);
       }
     }
   }
@@ -492,7 +513,7 @@ export class Evaluator {
     // Aggregating over no solution without GROUP BY gives one group (COUNT(*) = 0).
     if (groups.size === 0 && op.keys.length === 0) groups.set('', { keys: [], members: [] });
     for (const { keys, members } of groups.values()) {
-      const result = new Map<string, Value>();
+      const result = new Solution(this.variables);
       op.keys.forEach((key, i) => {
         const value = keys[i];
         const name = key.variable ?? (key.expression.kind === 'variable' ? key.expression.name : undefined);
@@ -525,6 +546,8 @@ export class Evaluator {
         values = [...keys].map(() => 1);
       }
     }
+    // COUNT needs no term: only whether each value is there.
+    if (aggregate.function === 'COUNT') return plainTermToKey(computeAggregate(aggregate, values.map((v) => (v === undefined ? undefined : COUNTED)))!);
     const term = computeAggregate(aggregate, values.map((v) => (v === undefined ? undefined : this.termOf(v))));
     return term === undefined ? undefined : plainTermToKey(term);
   }
@@ -756,20 +779,22 @@ function compareSortKeys(a: SortKey | undefined, b: SortKey | undefined): number
 
 interface HashStep {
   joinVariables: string[];
-  /** Built on first probe. */
-  table: Map<string, Solution[]> | undefined;
+  /** Built once the lookups have cost more than a scan. */
+  table: Map<Value, Solution[]> | undefined;
 }
 
 interface BgpPlan {
   steps: Array<{ pattern: TriplePattern; estimate: number; lookups: number; hash: HashStep | undefined }>;
 }
 
-const EMPTY_SOLUTION: Solution = new Map();
+/** Stands for any present value where only presence matters. */
+const COUNTED: Term = { termType: 'NamedNode', value: 'urn:counted' };
 
 export function merge(a: Solution, b: Solution): Solution {
-  const merged = new Map(a);
-  for (const [name, value] of b) if (!merged.has(name)) merged.set(name, value);
-  return merged;
+  const merged = a.values.slice();
+  const other = b.values;
+  for (let slot = 0; slot < other.length; slot++) if (merged[slot] === undefined && other[slot] !== undefined) merged[slot] = other[slot];
+  return new Solution(a.table, merged);
 }
 
 export { DEFAULT_GRAPH_ID };

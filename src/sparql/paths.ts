@@ -35,8 +35,7 @@ export function* evaluatePath(evaluator: Evaluator, op: Extract<Operator, { kind
       if (!isVariable(term)) return true;
       const current = solution.get(term.variable);
       if (current !== undefined) return evaluator.sameValue(current, value);
-      solution = new Map(solution);
-      solution.set(term.variable, value);
+      solution = solution.clone().set(term.variable, value);
       return true;
     };
     if (bind(op.subject, x) && bind(op.object, y)) yield solution;

@@ -68,7 +68,7 @@ export function executeQuery(query: Query, source: QuadSource, options: QueryOpt
     deadlineMs: options.deadlineMs,
     isCancelled: options.isCancelled,
   });
-  const solutions = () => evaluator.evaluate(query.pattern, new Map(), defaultGraph);
+  const solutions = () => evaluator.evaluate(query.pattern, evaluator.empty(), defaultGraph);
   switch (query.form.form) {
     case 'SELECT': {
       const variables = query.form.variables;

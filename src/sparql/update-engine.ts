@@ -137,7 +137,7 @@ class UpdateRun {
     const resolved = resolveDataset(this.writer, dataset);
     if (dataset && dataset.namedGraphs.length === 0 && !using) resolved.namedGraphs = this.writer.namedGraphIds();
     const evaluator = new Evaluator({ source: this.writer, defaultGraph: resolved.defaultGraph, namedGraphs: resolved.namedGraphs, functions: this.functions, deadlineMs: this.options.deadlineMs });
-    const solutions = [...evaluator.evaluate(where, new Map(), resolved.defaultGraph)];
+    const solutions = [...evaluator.evaluate(where, evaluator.empty(), resolved.defaultGraph)];
     const templateGraph = withGraph;
     const deletions: IdQuad[] = [];
     for (const solution of solutions) {
