@@ -2,13 +2,15 @@
  * Set functions over a group's values (SPARQL 1.1 §18.5.1.4). Values are terms, or undefined
  * where the expression was an error or unbound. Following the spec: an error value makes SUM,
  * AVG, MIN, MAX and GROUP_CONCAT an error (the result variable stays unbound); COUNT counts the
- * values that are not errors; SAMPLE takes one value that is not an error.
+ * values that are not errors; SAMPLE takes one value that is not an error. MIN and MAX return
+ * their value in canonical form.
  */
 import type { Term } from '../rdf/term-key.ts';
 import { XSD } from '../rdf/term-key.ts';
 import type { Aggregate } from './algebra.ts';
 import { applyOperator, ExpressionError } from './expression-functions.ts';
 import { compareForOrderBy } from './term-order.ts';
+import { canonicalLiteral } from './xsd-values.ts';
 
 const integer = (n: number): Term => ({ termType: 'Literal', value: String(n), language: '', datatype: `${XSD}integer` });
 
@@ -33,7 +35,8 @@ export function computeAggregate(aggregate: Aggregate, values: Array<Term | unde
       case 'MAX': {
         if (values.length === 0 || values.some((v) => v === undefined)) return undefined;
         const sign = aggregate.function === 'MIN' ? 1 : -1;
-        return (values as Term[]).reduce((best, v) => (sign * compareForOrderBy(v, best) < 0 ? v : best));
+        // The result is a value, written canonically (the W3C tests expect "2.0E-1" for "2E-1").
+        return canonicalLiteral((values as Term[]).reduce((best, v) => (sign * compareForOrderBy(v, best) < 0 ? v : best)));
       }
       case 'GROUP_CONCAT': {
         if (values.some((v) => v === undefined || v.termType !== 'Literal')) return undefined;
