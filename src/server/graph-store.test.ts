@@ -118,6 +118,18 @@ test('GET, HEAD and DELETE of a missing graph answer 404 graph_not_found; DELETE
   });
 });
 
+test('an IRI used only as a term is not a graph; a dropped graph can be created again (201)', async () => {
+  await withApp(async ({ app }) => {
+    await load(app, 'PUT', '/data?default', NT, `<${G1}> <http://ex.org/p> <${G1}> .\n`);
+    assertError(await app.inject({ method: 'GET', url: g(G1) }), 404, 'graph_not_found');
+    assertError(await app.inject({ method: 'DELETE', url: g(G1) }), 404, 'graph_not_found');
+    assert.equal((await load(app, 'PUT', g(G1), NT, T1)).statusCode, 201);
+    assert.equal((await app.inject({ method: 'DELETE', url: g(G1) })).statusCode, 204);
+    assert.equal((await load(app, 'POST', g(G1), NT, T2)).statusCode, 201);
+    assert.equal((await app.inject({ method: 'GET', url: g(G1), headers: { accept: NT } })).body, T2);
+  });
+});
+
 test('an empty PUT creates an empty graph that exists', async () => {
   await withApp(async ({ app }) => {
     assert.equal((await load(app, 'PUT', g(G1), TTL, '')).statusCode, 201);
@@ -243,8 +255,9 @@ test('gzip Content-Encoding bodies are gunzipped', async () => {
   });
 });
 
-test('a corrupt or truncated gzip body answers 400 bad_request and the server keeps running', { todo: 'bug: graph-store-routes.ts requestBody pipes into createGunzip() with no error listener; the Z_DATA_ERROR is emitted before limitBody iterates, an unhandled "error" event that crashes the process' }, () => {
-  // Run in a child process: today the bug kills the process that serves the request.
+test('a corrupt or truncated gzip body answers 400 bad_request and the server keeps running', { todo: 'bug: graph-store-routes.ts requestBody pipes into createGunzip() with no error listener; the Z_DATA_ERROR comes before the loader (inside the store write transaction) starts iterating, an unhandled "error" event: the process prints it and then hangs without exiting' }, () => {
+  // Run in a child process: today the bug takes down the process that serves the request (it
+  // then hangs, so the child is killed after the timeout).
   const script = `
     import { mkdtempSync, rmSync } from 'node:fs';
     import { tmpdir } from 'node:os';
@@ -267,7 +280,7 @@ test('a corrupt or truncated gzip body answers 400 bad_request and the server ke
     rmSync(dir, { recursive: true, force: true });
     console.log(JSON.stringify(out));
   `;
-  const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 8_000, killSignal: 'SIGKILL', cwd: new URL('../..', import.meta.url).pathname });
+  const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 12_000, killSignal: 'SIGKILL', cwd: new URL('../..', import.meta.url).pathname });
   assert.equal(child.status, 0, `child failed: ${child.stderr.slice(0, 600)}`);
   assert.deepEqual(JSON.parse(child.stdout.trim().split('\n').pop()!), [[400, 'bad_request'], [400, 'bad_request'], ['']]);
 });
@@ -323,6 +336,28 @@ test('malformed N-Triples, N-Quads, Turtle and TriG answer 400 rdf_syntax with l
         assert.equal(await dataset(app), before, `${method} ${name} changed the store`);
       }
     }
+  });
+});
+
+test('a bad @prefix IRI in Turtle answers 400 rdf_syntax, not 500', { todo: 'bug: a TypeError from n3 (N3Parser._readPrefixIRI after "Invalid IRI") escapes rdf-parser.ts N3TextParser.push and becomes 500 internal' }, async () => {
+  await withApp(async ({ app }) => {
+    await load(app, 'PUT', '/data?default', NT, T1);
+    const before = await dataset(app);
+    for (const [url, type] of [['/data?default', TTL], ['/data', TRIG]]) {
+      const res = await load(app, 'PUT', url, type, '@prefix ex: <h?tp://ex.org/> .\nex:s ex:p "x" .\n');
+      assertError(res, 400, 'rdf_syntax');
+      assert.equal(await dataset(app), before);
+    }
+  });
+});
+
+test('a truncated RDF/XML payload answers 400 rdf_syntax and changes nothing', { todo: 'bug: rdf-parser.ts RdfXmlTextParser.end() does not see the unclosed-element error (reported asynchronously): the cut-off document is loaded in part and answers 204' }, async () => {
+  await withApp(async ({ app }) => {
+    await load(app, 'PUT', '/data?default', NT, T1);
+    const before = await dataset(app);
+    const rdfxml = '<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="http://ex.org/">\n<rdf:Description rdf:about="http://ex.org/s"><ex:p>x</ex:p></rdf:Description>\n<rdf:Description rdf:about="http://ex.org/t"><ex:p>y</ex:p>';
+    assertError(await load(app, 'POST', '/data?default', 'application/rdf+xml', rdfxml), 400, 'rdf_syntax');
+    assert.equal(await dataset(app), before);
   });
 });
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
-import { request } from 'node:http';
+import { request, Agent } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
@@ -13,10 +13,10 @@ import { buildApp } from './app.ts';
 
 const LIMITS = { maxLoadBodyBytes: 1000, maxRequestBodyBytes: 300, maxHeaderBytes: 2048 };
 
-async function withApp(body: (app: FastifyInstance) => Promise<void>): Promise<void> {
+async function withApp(body: (app: FastifyInstance) => Promise<void>, limits: Partial<typeof LIMITS> = {}): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'oxirs-limits-'));
   const store = QuadStore.open({ path: dir });
-  const { app } = buildApp({ store, limits: LIMITS });
+  const { app } = buildApp({ store, limits: { ...LIMITS, ...limits } });
   try {
     await body(app);
   } finally {
@@ -75,7 +75,7 @@ test('a body of exactly the limit is accepted', async () => {
 test('the limit counts gunzipped bytes: a small gzip that inflates past it is refused', async () => {
   await withApp(async (app) => {
     const before = await dataset(app);
-    const bomb = gzipSync('<http://ex.org/s> <http://ex.org/p> "o" .\n'.repeat(25_000));
+    const bomb = gzipSync('<http://ex.org/s> <http://ex.org/p> "o" .\n'.repeat(5_000));
     assert.ok(bomb.length < 1000, `the compressed body (${bomb.length} bytes) is under the limit`);
     const res = await app.inject({ method: 'PUT', url: '/data?default', headers: { 'content-type': 'application/n-triples', 'content-encoding': 'gzip' }, payload: bomb });
     assert.equal(res.statusCode, 413, res.body);
@@ -156,7 +156,7 @@ test('headers over the limit answer 431 header_too_large on a real socket', asyn
   });
 });
 
-test('over a real socket, a client uploading past the limit receives the 413', { todo: 'bug: the 413 is sent while the client is still uploading and the socket is then destroyed with unread data, so the client gets ECONNRESET instead of the answer (app.ts error handler sets connection: close; nothing drains or lingers)' }, async () => {
+test('over a real socket, a client uploading past the limit receives the 413', async () => {
   await withApp(async (app) => {
     await app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = app.server.address() as AddressInfo;
@@ -175,5 +175,47 @@ test('over a real socket, a client uploading past the limit receives the 413', {
     });
     assert.equal(answer.status, 413, JSON.stringify(answer));
     assert.equal(JSON.parse(answer.text!).error.code, 'payload_too_large');
-  });
+  }, { maxLoadBodyBytes: 100_000 });
 });
+
+/** One request through `agent`; resolves with the status and body, or the socket error code. */
+function send(agent: Agent, port: number, method: string, path: string, body?: Buffer): Promise<{ status?: number; connection?: string; text?: string; error?: string }> {
+  return new Promise((resolve) => {
+    const headers: Record<string, string | number> = body ? { 'content-type': 'application/n-triples', 'content-length': body.length } : {};
+    const req = request({ agent, host: '127.0.0.1', port, method, path, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode, connection: res.headers.connection, text }));
+      res.on('error', (error) => resolve({ error: error.message }));
+    });
+    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
+    req.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }));
+    req.end(body);
+  });
+}
+
+test(
+  'a keep-alive connection survives a 400 for a large malformed load whose body was not read to the end',
+  { todo: 'bug: the load stops reading at the syntax error and leaving the for-await in body-limit.ts limitBody destroys the request stream, which destroys the socket; the 400 says Connection: keep-alive, so the client reuses the dead connection and its next request fails with ECONNRESET' },
+  async () => {
+    await withApp(
+      async (app) => {
+        await app.listen({ host: '127.0.0.1', port: 0 });
+        const { port } = app.server.address() as AddressInfo;
+        const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+        try {
+          const body = Buffer.from(`garbage\n${ntriplesOfSize(2_000_000)}`);
+          const first = await send(agent, port, 'PUT', '/data?default', body);
+          assert.equal(first.status, 400, JSON.stringify(first));
+          assert.equal(JSON.parse(first.text!).error.code, 'rdf_syntax');
+          const next = await send(agent, port, 'GET', '/health/live');
+          assert.equal(next.status, 200, `the next request on the connection: ${JSON.stringify(next)}`);
+        } finally {
+          agent.destroy();
+        }
+      },
+      { maxLoadBodyBytes: 100_000_000 },
+    );
+  },
+);
