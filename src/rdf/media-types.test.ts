@@ -61,7 +61,7 @@ test('malformed ranges and q-values are ignored or refuse, never throw', () => {
   assert.equal(negotiate('text/turtle;q', GRAPH), undefined);
 });
 
-test('the weight parameter name is case-insensitive (RFC 9110 ABNF "q=")', { todo: 'bug: media-types.ts parseAccept compares the parameter name with === "q"; "Q=0" is ignored' }, () => {
+test('the weight parameter name is case-insensitive (RFC 9110 ABNF "q=")', () => {
   assert.equal(negotiate('text/turtle;Q=0, application/n-triples;q=0.5', GRAPH), 'application/n-triples');
 });
 
@@ -82,7 +82,6 @@ test('formatOfContentType reads the media type, ignoring parameters and case', (
 
 test(
   'formatOfContentType does not answer names inherited from Object.prototype',
-  { todo: 'bug: media-types.ts formatOfContentType indexes a plain object literal, so "__proto__", "constructor", "toString" return Object.prototype members' },
   () => {
     for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
       assert.equal(formatOfContentType(name), undefined, name);

@@ -27,7 +27,8 @@ const MEDIA_TYPE_FORMAT: Record<string, RdfFormat> = {
 /** The format named by a Content-Type header (parameters ignored), or undefined. */
 export function formatOfContentType(contentType: string | undefined): RdfFormat | undefined {
   if (!contentType) return undefined;
-  return MEDIA_TYPE_FORMAT[contentType.split(';')[0].trim().toLowerCase()];
+  const mediaType = contentType.split(';')[0].trim().toLowerCase();
+  return Object.hasOwn(MEDIA_TYPE_FORMAT, mediaType) ? MEDIA_TYPE_FORMAT[mediaType] : undefined;
 }
 
 /** The format a file name implies (a `.gz` suffix is looked through). */
@@ -60,7 +61,7 @@ function parseAccept(header: string): AcceptRange[] {
     let quality = 1;
     for (const param of params) {
       const [name, value] = param.split('=').map((s) => s.trim());
-      if (name === 'q') quality = Number(value);
+      if (name?.toLowerCase() === 'q') quality = Number(value);
     }
     if (!Number.isFinite(quality) || quality < 0 || quality > 1) quality = 0;
     ranges.push({ type, subtype, quality });

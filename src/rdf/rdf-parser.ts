@@ -13,7 +13,8 @@ import type { RdfFormat } from './media-types.ts';
 
 export interface RdfParser {
   push(chunk: string): void;
-  end(): void;
+  /** Parses what is left; a promise when the syntax reports its last errors asynchronously (RDF/XML). */
+  end(): void | Promise<void>;
   readonly quadCount: number;
 }
 
@@ -44,6 +45,7 @@ class RdfXmlTextParser implements RdfParser {
   quadCount = 0;
   private readonly parser: RdfXmlParser;
   private error: RdfSyntaxError | undefined;
+  private failed: ((error: RdfSyntaxError) => void) | undefined;
 
   constructor(options: RdfParserOptions) {
     this.parser = new RdfXmlParser({ baseIRI: options.baseIri });
@@ -56,9 +58,10 @@ class RdfXmlTextParser implements RdfParser {
     });
     this.parser.on('error', (error: Error) => {
       if (this.error) return;
-      // saxes prefixes its messages with "line:column: ".
+      // saxes prefixes its messages with "line:column: " (column 0: just after a line break).
       const match = /^(\d+):(\d+): (.*)$/s.exec(error.message);
-      this.error = match ? new RdfSyntaxError(match[3], Number(match[1]), Number(match[2])) : new RdfSyntaxError(error.message, 1, 1);
+      this.error = match ? new RdfSyntaxError(match[3], Number(match[1]), Math.max(1, Number(match[2]))) : new RdfSyntaxError(error.message, 1, 1);
+      this.failed?.(this.error);
     });
   }
 
@@ -67,9 +70,19 @@ class RdfXmlTextParser implements RdfParser {
     if (this.error) throw this.error;
   }
 
-  end(): void {
-    if (!this.error) this.parser.end();
-    if (this.error) throw this.error;
+  /**
+   * rdfxml-streaming-parser never closes its XML parser, so a truncated document would pass:
+   * closing it checks that every element was closed. The stream then ends asynchronously.
+   */
+  end(): Promise<void> {
+    // saxParser is private in the typings but stable in the library (it is how it wires its events).
+    if (!this.error) (this.parser as unknown as { saxParser: { close(): void } }).saxParser.close();
+    if (this.error) return Promise.reject(this.error);
+    return new Promise<void>((resolve, reject) => {
+      this.failed = reject;
+      this.parser.once('end', () => (this.error ? reject(this.error) : resolve()));
+      this.parser.end();
+    });
   }
 }
 
@@ -110,12 +123,12 @@ class N3TextParser implements RdfParser {
             return;
           }
           if (!quad || this.error) return;
-          if (quad.subject.termType === 'Quad' || quad.object.termType === 'Quad') {
-            this.error = new RdfSyntaxError('quoted triples are not supported', 0, 0);
-            return;
-          }
           this.quadCount++;
           sink(key(quad.subject), termToKey(quad.predicate), key(quad.object), quad.graph.termType === 'DefaultGraph' ? undefined : key(quad.graph));
+        },
+        // RDF 1.2 triple terms are not RDF 1.1: refuse them where they start.
+        onToken: (token: { type: string; line: number; start?: number }) => {
+          if (token.type === '<<' && !this.error) this.error = new RdfSyntaxError('quoted triples (RDF-star) are not supported', token.line, this.column(token.line, token.start ?? 0));
         },
       } as never,
     );
@@ -123,13 +136,28 @@ class N3TextParser implements RdfParser {
 
   push(chunk: string): void {
     this.remember(chunk);
-    this.onData(chunk);
-    if (this.error) throw this.error;
+    this.guard(() => this.onData(chunk));
   }
 
   end(): void {
-    this.onEnd();
+    this.guard(() => this.onEnd());
+  }
+
+  /** n3 can throw after it reported an error (e.g. a bad @prefix IRI): the reported error is the one to give. */
+  private guard(step: () => void): void {
+    try {
+      if (!this.error) step();
+    } catch (error) {
+      if (!this.error) throw error;
+    }
     if (this.error) throw this.error;
+  }
+
+  /** A 1-based column in characters (code points) from a 0-based UTF-16 offset on a line. */
+  private column(line: number, utf16Offset: number): number {
+    const text = this.recent.split('\n')[line - this.recentFirstLine];
+    if (text === undefined) return utf16Offset + 1;
+    return [...text.slice(0, utf16Offset)].length + 1;
   }
 
   private remember(chunk: string): void {
@@ -147,7 +175,7 @@ class N3TextParser implements RdfParser {
     const context = (error as Error & { context?: N3ErrorContext }).context ?? {};
     const message = error.message.replace(/ on line \d+\.?$/, '');
     if (context.token && typeof context.token.start === 'number') {
-      return new RdfSyntaxError(message, context.token.line, context.token.start + 1);
+      return new RdfSyntaxError(message, context.token.line, this.column(context.token.line, context.token.start));
     }
     const line = context.line ?? 1;
     return new RdfSyntaxError(message, line, this.lexerErrorColumn(error.message, line, context));
@@ -161,6 +189,6 @@ class N3TextParser implements RdfParser {
     if (text === undefined || !issue) return 1;
     const from = context.previousToken?.line === line ? (context.previousToken.end ?? 0) : 0;
     const at = text.indexOf(issue, from);
-    return at >= 0 ? at + 1 : 1;
+    return at >= 0 ? this.column(line, at) : 1;
   }
 }

@@ -73,6 +73,11 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; state: No
       writeRawError(socket, apiError);
     },
     routerOptions: { maxParamLength: 1000 },
+    // Errors Fastify raises before routing (a bad %-escape in the path) get the catalogue's shape too.
+    frameworkErrors: (error: Error, _request: unknown, reply: { code(status: number): { type(t: string): { send(body: unknown): void } } }) => {
+      const apiError = toApiError(error);
+      reply.code(apiError.status).type('application/json').send(apiError.body());
+    },
   } as never) as unknown as FastifyInstance;
 
   // Bodies reach handlers as streams; each handler reads them under its own limit.
@@ -94,8 +99,8 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; state: No
     if (apiError.status >= 500 && apiError.code !== 'shutting_down') request.log.error({ err: error }, 'request failed');
     if (apiError.code === 'unauthenticated') reply.header('www-authenticate', 'Basic realm="oxirs-cluster", Bearer');
     if (apiError.code === 'shutting_down') reply.header('retry-after', '5');
-    // A body the handler did not read must not be left on a keep-alive connection.
-    if (apiError.status === 413 || apiError.status === 415) reply.header('connection', 'close');
+    // A body the handler did not read to its end must not be left on a keep-alive connection.
+    if (!request.raw.complete || apiError.status === 413 || apiError.status === 415) reply.header('connection', 'close');
     reply.code(apiError.status).type('application/json').send(apiError.body());
   });
 
@@ -105,9 +110,35 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; state: No
   });
 
   registerHealthRoutes(app, { state, store: options.store });
+  registerMethodNotAllowed(app);
   registerGraphStoreRoutes(app, { store: options.store, maxBodyBytes: limits.maxLoadBodyBytes });
   registerSparqlRoutes(app, { store: options.store, maxBodyBytes: limits.maxRequestBodyBytes, queryTimeoutMs: limits.queryTimeoutMs, pool: options.queryPool });
   return { app, state };
+}
+
+/** Known paths answer 405 (with Allow) for methods they do not take, rather than 404. */
+const ALLOWED_METHODS: Record<string, string[]> = {
+  '/data': ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'],
+  '/sparql': ['GET', 'POST'],
+  '/query': ['GET', 'POST'],
+  '/update': ['POST'],
+  '/health/live': ['GET'],
+  '/health/ready': ['GET'],
+};
+const ALL_METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH', 'OPTIONS'];
+
+function registerMethodNotAllowed(app: FastifyInstance): void {
+  for (const [url, allowed] of Object.entries(ALLOWED_METHODS)) {
+    const others = ALL_METHODS.filter((m) => !allowed.includes(m));
+    app.route({
+      method: others as never,
+      url,
+      handler: async (request, reply) => {
+        reply.header('allow', allowed.join(', '));
+        throw new ApiError('method_not_allowed', `${request.method} is not allowed on ${url}; use ${allowed.join(', ')}.`);
+      },
+    });
+  }
 }
 
 declare module 'fastify' {

@@ -105,7 +105,13 @@ function requestBody(request: FastifyRequest, maxBodyBytes: number): AsyncIterab
   const raw = request.body as Readable;
   const encoding = (request.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
   if (encoding === 'identity') return limitBody(raw, maxBodyBytes);
-  if (encoding === 'gzip' || encoding === 'x-gzip') return limitBody(raw.pipe(createGunzip()), maxBodyBytes, raw);
+  if (encoding === 'gzip' || encoding === 'x-gzip') {
+    // A corrupt body must fail the read (the iterator rethrows the stored error), not the process:
+    // listen for the error from the start, before anything iterates the stream.
+    const gunzip = createGunzip();
+    gunzip.on('error', () => undefined);
+    return limitBody(raw.pipe(gunzip), maxBodyBytes, raw);
+  }
   throw new ApiError('unsupported_media_type', `Content-Encoding ${JSON.stringify(encoding)} is not supported (use gzip or none).`);
 }
 

@@ -197,7 +197,6 @@ function send(agent: Agent, port: number, method: string, path: string, body?: B
 
 test(
   'a keep-alive connection survives a 400 for a large malformed load whose body was not read to the end',
-  { todo: 'bug: the load stops reading at the syntax error and leaving the for-await in body-limit.ts limitBody destroys the request stream, which destroys the socket; the 400 says Connection: keep-alive, so the client reuses the dead connection and its next request fails with ECONNRESET' },
   async () => {
     await withApp(
       async (app) => {

@@ -48,9 +48,9 @@ export function prepareUpdate(text: string, baseIri?: string): S.Update {
 }
 
 export function executeUpdate(store: QuadStore, update: S.Update, options: UpdateOptions): Promise<UpdateSummary> {
-  return store.write((writer) => {
+  return store.write(async (writer) => {
     const run = new UpdateRun(writer, options);
-    for (const operation of update.updates) run.operation(operation);
+    for (const operation of update.updates) await run.operation(operation);
     writer.finish();
     return { operations: update.updates.length, insertedQuads: writer.insertedQuads, removedQuads: writer.removedQuads };
   });
@@ -80,7 +80,7 @@ class UpdateRun {
     };
   }
 
-  operation(op: S.UpdateOperation): void {
+  operation(op: S.UpdateOperation): void | Promise<void> {
     this.operationCounter++;
     if ('updateType' in op) {
       switch (op.updateType) {
@@ -237,7 +237,7 @@ class UpdateRun {
   }
 
   /** LOAD of a local `file:` IRI (remote LOAD is not offered). */
-  private load(op: S.LoadOperation): void {
+  private async load(op: S.LoadOperation): Promise<void> {
     const iri = op.source.value;
     try {
       if (!iri.startsWith('file:')) throw new UpdateExecutionError(`LOAD of <${iri}>: only file: IRIs can be loaded`);
@@ -254,7 +254,7 @@ class UpdateRun {
         sink: (s, p, o) => this.writer.insertTerms(s, p, o, op.destination ? termToKey(op.destination) : undefined),
       });
       parser.push(text);
-      parser.end();
+      await parser.end();
     } catch (error) {
       if (op.silent) return;
       if (error instanceof UpdateExecutionError) throw error;

@@ -51,8 +51,9 @@ export function loadRdf(store: QuadStore, chunks: AsyncIterable<Buffer | string>
       renameBlank: (label) => blankPrefix + label,
       sink: (subject, predicate, object, graph) => {
         let graphId = targetGraph;
-        if (graph !== undefined) {
-          if (!toDataset) throw new QuadInGraphPayloadError('the payload has quads in a named graph, but the target is a single graph');
+        // Quads naming the target graph itself are accepted, so a graph read as N-Quads or TriG can be written back.
+        if (graph !== undefined && !(options.target.kind === 'graph' && graph === options.target.graph)) {
+          if (!toDataset) throw new QuadInGraphPayloadError('the payload has quads in another graph than the target graph');
           graphId = writer.encode(graph);
         }
         writer.insert(writer.encode(subject), writer.encode(predicate), writer.encode(object), graphId);
@@ -72,7 +73,7 @@ export function loadRdf(store: QuadStore, chunks: AsyncIterable<Buffer | string>
       options.onProgress?.(parser.quadCount);
     }
     parser.push(decode(Buffer.alloc(0), false));
-    parser.end();
+    await parser.end();
     writer.finish();
     return { parsedQuads: parser.quadCount, insertedQuads: writer.insertedQuads, createdGraph };
   });
