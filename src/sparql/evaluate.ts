@@ -661,6 +661,29 @@ export class Evaluator {
     }
   }
 
+  /**
+   * && and || (§17.2): an error on one side is hidden when the other side decides the result
+   * (false for &&, true for ||); otherwise the error stands.
+   */
+  private logical(kind: 'and' | 'or', args: [Expression, Expression], solution: Solution, graph: ActiveGraph): boolean {
+    const decisive = kind === 'or';
+    let leftError: unknown;
+    let left = !decisive;
+    try {
+      left = effectiveBooleanValue(this.expression(args[0], solution, graph));
+    } catch (error) {
+      if (!(error instanceof ExpressionError)) throw error;
+      leftError = error;
+    }
+    if (!leftError && left === decisive) return decisive;
+    const right = effectiveBooleanValue(this.expression(args[1], solution, graph));
+    if (leftError) {
+      if (right === decisive) return decisive;
+      throw leftError;
+    }
+    return right;
+  }
+
   expression(e: Expression, solution: Solution, graph: ActiveGraph): Term {
     switch (e.kind) {
       case 'term':
@@ -673,41 +696,9 @@ export class Evaluator {
       }
       case 'bound':
         return booleanTerm(solution.has(e.name));
-      case 'and': {
-        // §17.2: an error on one side is hidden if the other side decides the result.
-        let leftError: unknown;
-        let left = false;
-        try {
-          left = effectiveBooleanValue(this.expression(e.args[0], solution, graph));
-        } catch (error) {
-          if (!(error instanceof ExpressionError)) throw error;
-          leftError = error;
-        }
-        if (!leftError && !left) return booleanTerm(false);
-        const right = effectiveBooleanValue(this.expression(e.args[1], solution, graph));
-        if (leftError) {
-          if (!right) return booleanTerm(false);
-          throw leftError;
-        }
-        return booleanTerm(right);
-      }
-      case 'or': {
-        let leftError: unknown;
-        let left = false;
-        try {
-          left = effectiveBooleanValue(this.expression(e.args[0], solution, graph));
-        } catch (error) {
-          if (!(error instanceof ExpressionError)) throw error;
-          leftError = error;
-        }
-        if (!leftError && left) return booleanTerm(true);
-        const right = effectiveBooleanValue(this.expression(e.args[1], solution, graph));
-        if (leftError) {
-          if (right) return booleanTerm(true);
-          throw leftError;
-        }
-        return booleanTerm(right);
-      }
+      case 'and':
+      case 'or':
+        return booleanTerm(this.logical(e.kind, e.args, solution, graph));
       case 'if':
         return effectiveBooleanValue(this.expression(e.args[0], solution, graph))
           ? this.expression(e.args[1], solution, graph)
