@@ -10,7 +10,7 @@
  */
 import { assert, unreachable } from '../util/assert.ts';
 import type { RandomSource } from '../util/prng.ts';
-import { applyConfChangeTo, configFromConfState, isLeaveJoint } from './confchange.ts';
+import { applyConfChangeTo, configFromConfState } from './confchange.ts';
 import { RaftLog } from './log.ts';
 import type {
   AppendResponse,
@@ -22,7 +22,6 @@ import type {
   NodeId,
   Snapshot,
   Vote,
-  VoteResponse,
 } from './messages.ts';
 import { decodeConfChange, encodeConfChange, entrySizeBytes } from './messages.ts';
 import { Progress } from './progress.ts';
@@ -317,7 +316,7 @@ export class Raft {
   onPersisted(hardState: HardState): void {
     if (this.role === 'candidate' && this.selfVotePendingTerm === this.term && hardState.term === this.term && hardState.vote === this.id) {
       this.selfVotePendingTerm = 0;
-      if (this.poll(this.id, 'voteResponse', true) === 'won') {
+      if (this.poll(this.id, true) === 'won') {
         this.becomeLeader();
         this.bcastAppend();
       }
@@ -396,7 +395,7 @@ export class Raft {
     }
     if (kind === 'preVote') {
       // A pre-vote changes no durable state, so our own counts at once.
-      if (this.poll(this.id, 'preVoteResponse', true) === 'won') {
+      if (this.poll(this.id, true) === 'won') {
         this.campaign('vote', false);
         return;
       }
@@ -413,7 +412,7 @@ export class Raft {
     }
   }
 
-  private poll(id: NodeId, _type: VoteResponse['type'], granted: boolean): 'won' | 'lost' | 'pending' {
+  private poll(id: NodeId, granted: boolean): 'won' | 'lost' | 'pending' {
     this.tracker.recordVote(id, granted);
     return this.tracker.tallyVotes().result;
   }
@@ -703,7 +702,7 @@ export class Raft {
       case 'preVoteResponse': {
         const expected = this.role === 'preCandidate' ? 'preVoteResponse' : 'voteResponse';
         if (m.type !== expected) return { ok: false, reason: 'ignored' };
-        const result = this.poll(m.from, m.type, !m.reject);
+        const result = this.poll(m.from, !m.reject);
         if (result === 'won') {
           if (this.role === 'preCandidate') this.campaign('vote', false);
           else {
@@ -825,10 +824,10 @@ export class Raft {
   applyConfChange(cc: ConfChange): ConfState {
     const result = applyConfChangeTo(this.tracker.config, cc);
     assert(result.ok, `a committed configuration change must be valid: ${result.ok ? '' : result.reason}`);
-    return this.switchToConfig(result.config, isLeaveJoint(cc));
+    return this.switchToConfig(result.config);
   }
 
-  private switchToConfig(config: TrackerConfig, _leaving: boolean): ConfState {
+  private switchToConfig(config: TrackerConfig): ConfState {
     this.tracker.applyConfig(config, this.log.lastIndex());
     const cs = confStateOf(config);
     // A leader that removed or demoted itself keeps leading (as etcd does by default): it no
