@@ -380,7 +380,7 @@ export class Raft {
     if (!this.promotable()) return;
     // A configuration change that is committed but not applied may change who may vote.
     if (this.hasUnappliedConfChanges()) return;
-    if ((this.config.preVote || !this.isVoter()) && !transfer) this.campaign('preVote', false);
+    if (!this.isVoter() || (this.config.preVote && !transfer)) this.campaign('preVote', false);
     else this.campaign('vote', transfer);
   }
 
@@ -439,8 +439,10 @@ export class Raft {
         this.becomeFollower(m.term, null);
       }
     } else if (m.term < this.term) {
-      if ((this.config.checkQuorum || this.config.preVote) && (m.type === 'heartbeat' || m.type === 'append')) {
-        // A stale leader (cut off by pre-vote/check-quorum, so it never saw our term) learns it here.
+      if ((this.config.checkQuorum || this.config.preVote || !this.isVoter()) && (m.type === 'heartbeat' || m.type === 'append')) {
+        // A stale leader learns our term here. Needed when pre-vote or check-quorum kept it from
+        // seeing our term, and when we are not a voter: we never campaign (except by pre-vote,
+        // which moves no terms), so nothing else would ever tell it.
         this.send({ type: 'appendResponse', from: this.id, to: m.from, term: this.term, index: 0, reject: false, hintIndex: 0, hintLogTerm: 0 });
       } else if (m.type === 'preVote') {
         this.send({ type: 'preVoteResponse', from: this.id, to: m.from, term: this.term, reject: true });
@@ -745,7 +747,9 @@ export class Raft {
         this.send({ type: 'transferLeader', from: this.id, to: this.lead, term: 0, transferee: m.transferee });
         return OK;
       case 'timeoutNow':
-        // Thesis 3.10: the leader hands over; campaign at once, skipping pre-vote.
+        // Thesis 3.10: the leader hands over; campaign at once, skipping pre-vote. A non-voter
+        // ignores it (it may have been demoted while the message was in flight).
+        if (!this.isVoter()) return { ok: false, reason: 'ignored' };
         this.hup(true);
         return OK;
       case 'readIndex':
