@@ -300,16 +300,13 @@ export class Raft {
     // Conservatively treat every uncommitted entry as a possible configuration change.
     this.pendingConfIndex = this.log.lastIndex();
     // A no-op entry of the new term lets the leader commit entries of earlier terms (paper 5.4.2, 8).
-    const ok = this.appendEntries([{ term: 0, index: 0, type: 'normal', data: new Uint8Array() }]);
-    assert(ok, 'a new leader can always append its no-op entry');
+    this.appendEntries([{ term: 0, index: 0, type: 'normal', data: new Uint8Array() }]);
   }
 
   /** Appends proposals to the leader's log. Its own progress advances only once they are persisted. */
-  private appendEntries(entries: Entry[]): boolean {
+  private appendEntries(entries: Entry[]): void {
     let index = this.log.lastIndex();
-    const stamped = entries.map((e) => ({ term: this.term, index: ++index, type: e.type, data: e.data }));
-    this.log.append(stamped);
-    return true;
+    this.log.append(entries.map((e) => ({ term: this.term, index: ++index, type: e.type, data: e.data })));
   }
 
   /** Called (via advance) when the caller has persisted a Ready; `hardState` is now durable. */
