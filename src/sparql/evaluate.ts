@@ -625,6 +625,7 @@ export class Evaluator {
 
   /** BNODE(): a fresh node per call; BNODE(str): the same node for the same string within one solution (§17.4.2.9). */
   private readonly blankNodesBySolution = new WeakMap<Solution, Map<string, Term>>();
+  private readonly constants = new WeakMap<Expression, Term>();
 
   private blankNode(args: Term[], solution: Solution): Term {
     if (args.length === 0) return this.options.functions.freshBlankNode();
@@ -686,8 +687,12 @@ export class Evaluator {
 
   expression(e: Expression, solution: Solution, graph: ActiveGraph): Term {
     switch (e.kind) {
-      case 'term':
-        return keyToTerm(e.key);
+      case 'term': {
+        // One term object per constant, so values parsed from it are cached (xsd-values.ts).
+        let term = this.constants.get(e);
+        if (!term) this.constants.set(e, (term = keyToTerm(e.key)));
+        return term;
+      }
       case 'variable':
       case 'aggregateRef': {
         const value = solution.get(e.name);

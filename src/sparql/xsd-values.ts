@@ -779,7 +779,17 @@ export type LiteralValue =
   | { kind: 'dayTimeDuration'; seconds: Decimal }
   | { kind: 'invalid' };
 
+/** Parsed values per term object: the evaluator reuses one object per stored term and constant. */
+const PARSED = new WeakMap<object, LiteralValue | undefined>();
+
 export function literalValue(term: Extract<Term, { termType: 'Literal' }>): LiteralValue | undefined {
+  if (PARSED.has(term)) return PARSED.get(term);
+  const value = parseLiteralValue(term);
+  PARSED.set(term, value);
+  return value;
+}
+
+function parseLiteralValue(term: Extract<Term, { termType: 'Literal' }>): LiteralValue | undefined {
   const { value: lexical, datatype } = term;
   if (datatype === XSD_STRING) return { kind: 'string', value: lexical };
   if (datatype === RDF_LANG_STRING) return { kind: 'langString', value: lexical, language: term.language.toLowerCase() };
