@@ -14,38 +14,88 @@ import { canonicalLiteral } from './xsd-values.ts';
 
 const integer = (n: number): Term => ({ termType: 'Literal', value: String(n), language: '', datatype: `${XSD}integer` });
 
-export function computeAggregate(aggregate: Aggregate, values: Array<Term | undefined>): Term | undefined {
-  try {
-    switch (aggregate.function) {
-      case 'COUNT':
-        return integer(values.filter((v) => v !== undefined).length);
-      case 'SAMPLE':
-        return values.find((v) => v !== undefined);
-      case 'SUM': {
-        if (values.some((v) => v === undefined)) return undefined;
-        return (values as Term[]).reduce((sum, v) => applyOperator('+', [sum, v]), integer(0));
-      }
-      case 'AVG': {
-        if (values.some((v) => v === undefined)) return undefined;
-        if (values.length === 0) return integer(0);
-        const sum = (values as Term[]).reduce((total, v) => applyOperator('+', [total, v]), integer(0));
-        return applyOperator('/', [sum, integer(values.length)]);
-      }
-      case 'MIN':
-      case 'MAX': {
-        if (values.length === 0 || values.some((v) => v === undefined)) return undefined;
-        const sign = aggregate.function === 'MIN' ? 1 : -1;
-        // The result is a value, written canonically (the W3C tests expect "2.0E-1" for "2E-1").
-        return canonicalLiteral((values as Term[]).reduce((best, v) => (sign * compareForOrderBy(v, best) < 0 ? v : best)));
-      }
-      case 'GROUP_CONCAT': {
-        if (values.some((v) => v === undefined || v.termType !== 'Literal')) return undefined;
-        const text = (values as Array<Extract<Term, { termType: 'Literal' }>>).map((v) => v.value).join(aggregate.separator);
-        return { termType: 'Literal', value: text, language: '', datatype: `${XSD}string` };
-      }
+/**
+ * One aggregate over one group, fed a value at a time (undefined: an error or unbound), so a
+ * group holds running state instead of its solutions. DISTINCT is the caller's filter.
+ */
+export class Accumulator {
+  private count = 0;
+  private failed = false;
+  private total: Term = integer(0);
+  private best: Term | undefined;
+  private sample: Term | undefined;
+  private readonly pieces: string[] = [];
+
+  constructor(private readonly aggregate: Aggregate) {}
+
+  /** Whether this aggregate needs the value as a term (COUNT only needs to know it is there). */
+  get needsTerm(): boolean {
+    return this.aggregate.function !== 'COUNT';
+  }
+
+  add(value: Term | undefined): void {
+    const fn = this.aggregate.function;
+    if (value === undefined) {
+      // §18.5.1.4: an error makes SUM, AVG, MIN, MAX and GROUP_CONCAT an error; COUNT and SAMPLE skip it.
+      if (fn !== 'COUNT' && fn !== 'SAMPLE') this.failed = true;
+      return;
     }
-  } catch (error) {
-    if (error instanceof ExpressionError) return undefined;
-    throw error;
+    this.count++;
+    if (this.failed) return;
+    try {
+      switch (fn) {
+        case 'COUNT':
+          return;
+        case 'SAMPLE':
+          this.sample ??= value;
+          return;
+        case 'SUM':
+        case 'AVG':
+          this.total = applyOperator('+', [this.total, value]);
+          return;
+        case 'MIN':
+        case 'MAX': {
+          const sign = fn === 'MIN' ? 1 : -1;
+          if (this.best === undefined || sign * compareForOrderBy(value, this.best) < 0) this.best = value;
+          return;
+        }
+        case 'GROUP_CONCAT':
+          if (value.termType !== 'Literal') this.failed = true;
+          else this.pieces.push(value.value);
+          return;
+      }
+    } catch (error) {
+      if (!(error instanceof ExpressionError)) throw error;
+      this.failed = true;
+    }
+  }
+
+  /** The aggregate's value, or undefined when it is an error. */
+  result(): Term | undefined {
+    switch (this.aggregate.function) {
+      case 'COUNT':
+        return integer(this.count);
+      case 'SAMPLE':
+        return this.sample;
+    }
+    if (this.failed) return undefined;
+    switch (this.aggregate.function) {
+      case 'SUM':
+        return this.total;
+      case 'AVG':
+        if (this.count === 0) return integer(0);
+        try {
+          return applyOperator('/', [this.total, integer(this.count)]);
+        } catch (error) {
+          if (error instanceof ExpressionError) return undefined;
+          throw error;
+        }
+      case 'MIN':
+      case 'MAX':
+        // The result is a value, written canonically (the W3C tests expect "2.0E-1" for "2E-1").
+        return this.best === undefined ? undefined : canonicalLiteral(this.best);
+      case 'GROUP_CONCAT':
+        return { termType: 'Literal', value: this.pieces.join(this.aggregate.separator), language: '', datatype: `${XSD}string` };
+    }
   }
 }

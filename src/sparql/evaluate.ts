@@ -12,13 +12,13 @@
  */
 import { keyToTerm, plainTermToKey, type Term, type TermKey } from '../rdf/term-key.ts';
 import { DEFAULT_GRAPH_ID, type IdPattern } from '../store/indexes.ts';
-import type { Aggregate, Expression, Operator, OrderCondition, PatternTerm, TriplePattern } from './algebra.ts';
+import type { Expression, Operator, OrderCondition, PatternTerm, TriplePattern } from './algebra.ts';
 import { isVariable } from './algebra.ts';
 import type { QuadSource } from './quad-source.ts';
 import { evaluatePath } from './paths.ts';
 import { ExpressionError, applyOperator, callFunction, effectiveBooleanValue, type FunctionContext } from './expression-functions.ts';
 import { compareForOrderBy } from './term-order.ts';
-import { computeAggregate } from './aggregates.ts';
+import { Accumulator } from './aggregates.ts';
 import { QueryTimeoutError, QueryCancelledError, QueryResourceError } from './sparql-errors.ts';
 
 import { Solution, VariableTable, type Value } from './solution.ts';
@@ -499,57 +499,54 @@ export class Evaluator {
     }
   }
 
+  /**
+   * GROUP BY with streaming aggregation: each group keeps one accumulator per aggregate (plus a
+   * set of seen values for DISTINCT), not its solutions.
+   */
   private *group(op: Extract<Operator, { kind: 'group' }>, seed: Solution, graph: ActiveGraph): Generator<Solution> {
-    const groups = new Map<string, { keys: Array<Value | undefined>; members: Solution[] }>();
-    let grouped = 0;
+    type Group = { keys: Array<Value | undefined>; accumulators: Accumulator[]; seen: Array<Set<string> | undefined> };
+    const groups = new Map<string, Group>();
+    const newGroup = (keys: Array<Value | undefined>): Group => ({
+      keys,
+      accumulators: op.aggregates.map((a) => new Accumulator(a)),
+      seen: op.aggregates.map((a) => (a.distinct ? new Set<string>() : undefined)),
+    });
     for (const solution of this.evaluate(op.input, seed, graph)) {
       const keys = op.keys.map((k) => this.tryValue(k.expression, solution, graph));
-      const groupKey = keys.map((v) => (v === undefined ? '' : `\u0001${this.hashKeyOf(v)}`)).join('\u0000');
+      const groupKey = keys.length === 1 && keys[0] !== undefined ? this.hashKeyOf(keys[0]) : keys.map((v) => (v === undefined ? '' : `\u0001${this.hashKeyOf(v)}`)).join('\u0000');
       let group = groups.get(groupKey);
-      if (!group) groups.set(groupKey, (group = { keys, members: [] }));
-      group.members.push(solution);
-      if (++grouped % 65536 === 0) this.checkRows(grouped, 'GROUP BY');
+      if (!group) {
+        groups.set(groupKey, (group = newGroup(keys)));
+        if (groups.size % 65536 === 0) this.checkRows(groups.size, 'GROUP BY');
+      }
+      op.aggregates.forEach((aggregate, i) => {
+        const accumulator = group.accumulators[i];
+        // COUNT(*) counts solutions; COUNT(DISTINCT *) distinct solutions.
+        const value = aggregate.expression === undefined ? 1 : this.tryValue(aggregate.expression, solution, graph);
+        const seen = group.seen[i];
+        if (seen) {
+          const key = aggregate.expression === undefined ? this.solutionKey(solution) : value === undefined ? '\u0000' : this.hashKeyOf(value);
+          if (seen.has(key)) return;
+          seen.add(key);
+        }
+        accumulator.add(value === undefined ? undefined : accumulator.needsTerm ? this.termOf(value) : COUNTED);
+      });
     }
     // Aggregating over no solution without GROUP BY gives one group (COUNT(*) = 0).
-    if (groups.size === 0 && op.keys.length === 0) groups.set('', { keys: [], members: [] });
-    for (const { keys, members } of groups.values()) {
+    if (groups.size === 0 && op.keys.length === 0) groups.set('', newGroup([]));
+    for (const { keys, accumulators } of groups.values()) {
       const result = new Solution(this.variables);
       op.keys.forEach((key, i) => {
         const value = keys[i];
         const name = key.variable ?? (key.expression.kind === 'variable' ? key.expression.name : undefined);
         if (name !== undefined && value !== undefined) result.set(name, value);
       });
-      for (const aggregate of op.aggregates) {
-        const value = this.aggregate(aggregate, members, graph);
-        if (value !== undefined) result.set(aggregate.name, value);
-      }
+      op.aggregates.forEach((aggregate, i) => {
+        const term = accumulators[i].result();
+        if (term !== undefined) result.set(aggregate.name, plainTermToKey(term));
+      });
       yield result;
     }
-  }
-
-  private aggregate(aggregate: Aggregate, members: Solution[], graph: ActiveGraph): Value | undefined {
-    let values: Array<Value | undefined>;
-    if (aggregate.expression === undefined) values = members.map(() => 1);
-    else values = members.map((m) => this.tryValue(aggregate.expression!, m, graph));
-    if (aggregate.distinct) {
-      const seen = new Set<string>();
-      values = values.filter((v) => {
-        const key = aggregate.expression === undefined ? '' : v === undefined ? '\u0000' : this.keyOf(v);
-        if (aggregate.expression === undefined) return true;
-        if (seen.has(key)) return false;
-        seen.add(key);
-        return true;
-      });
-      if (aggregate.expression === undefined) {
-        // COUNT(DISTINCT *): distinct solutions.
-        const keys = new Set(members.map((m) => this.solutionKey(m)));
-        values = [...keys].map(() => 1);
-      }
-    }
-    // COUNT needs no term: only whether each value is there.
-    if (aggregate.function === 'COUNT') return plainTermToKey(computeAggregate(aggregate, values.map((v) => (v === undefined ? undefined : COUNTED)))!);
-    const term = computeAggregate(aggregate, values.map((v) => (v === undefined ? undefined : this.termOf(v))));
-    return term === undefined ? undefined : plainTermToKey(term);
   }
 
   /**
