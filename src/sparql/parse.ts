@@ -9,6 +9,9 @@ import { SparqlSyntaxError, SparqlSemanticError } from './sparql-errors.ts';
 
 export function parseSparql(text: string, baseIri?: string): SparqlQuery {
   const parser = new sparqljs.Parser({ baseIRI: baseIri });
+  // sparqljs names anonymous blank nodes ([] and property lists) from a counter shared by all
+  // parses; reset it so the same text always parses to the same labels (replicas replay updates).
+  parser._resetBlanks();
   try {
     return parser.parse(text);
   } catch (error) {
