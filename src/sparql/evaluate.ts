@@ -56,7 +56,7 @@ export class Evaluator {
   /** The variable slots of every solution of this evaluation. */
   readonly variables = new VariableTable();
   private readonly emptySolution = new Solution(this.variables);
-  /** Join orders and estimates, per BGP and set of variables bound on entry. */
+  /** Join orders, estimates and hash tables, per BGP, set of variables bound on entry and active graphs. */
   private readonly plans = new WeakMap<TriplePattern[], Map<string, BgpPlan>>();
   private steps = 0;
 
@@ -344,7 +344,8 @@ export class Evaluator {
    * scanned once into a hash table on the join variables and probed instead (a hash join).
    */
   private plan(patterns: TriplePattern[], seed: Solution, graph: ActiveGraph): BgpPlan {
-    const boundKey = [...seed.keys()].sort().join(' ');
+    // Hash tables and estimates belong to the graphs matched: GRAPH ?g evaluates one BGP per graph.
+    const boundKey = `${[...seed.keys()].sort().join(' ')}|${graph.join(',')}`;
     let byBound = this.plans.get(patterns);
     if (!byBound) this.plans.set(patterns, (byBound = new Map()));
     const cached = byBound.get(boundKey);
