@@ -11,7 +11,7 @@ import type { QuadStore } from '../store/quad-store.ts';
 import { loadRdf, type LoadTarget } from '../store/rdf-loader.ts';
 import { DEFAULT_GRAPH_ID } from '../store/indexes.ts';
 import { iriKey, type TermKey } from '../rdf/term-key.ts';
-import { FORMAT_MEDIA_TYPE, formatOfContentType, isQuadFormat, negotiate, type RdfFormat } from '../rdf/media-types.ts';
+import { FORMAT_MEDIA_TYPE, formatOfContentType, isQuadFormat, negotiate } from '../rdf/media-types.ts';
 import { createRdfSerializer, type OutputFormat } from '../rdf/rdf-serializer.ts';
 import { ApiError } from './errors.ts';
 import { limitBody } from './body-limit.ts';

@@ -27,7 +27,7 @@ export class Dictionary {
   private nextId: number;
 
   constructor(
-    private readonly root: RootDatabase,
+    root: RootDatabase,
     private readonly meta: Database,
     private readonly cacheEntries: number,
   ) {
