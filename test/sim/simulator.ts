@@ -685,15 +685,20 @@ export class Simulation {
       // Phase 2a: a write issued after healing must commit within the bound. Phase 2b: then
       // every member must apply it, within the bound plus the time to ship what it lags by
       // (one window of maxInflightMessages appends per round trip, one entry per append at worst).
-      let deadlineMs = this.healedAtMs + this.scenario.livenessBoundMs;
+      // A voter needed for the quorum may first have to catch up on what it lags by.
+      let healLagEntries = 0;
+      let longestLog = 0;
+      for (const node of this.nodes.values()) longestLog = Math.max(longestLog, node.storage.lastIndex());
+      for (const id of this.currentMembers()) healLagEntries = Math.max(healLagEntries, longestLog - this.nodes.get(id)!.kv.appliedIndex);
+      const catchUpMs = (lagEntries: number): number => Math.ceil((lagEntries * 4 * this.scenario.delayMaxMs) / this.scenario.maxInflightMessages);
+      let deadlineMs = this.healedAtMs + this.scenario.livenessBoundMs + catchUpMs(healLagEntries);
       let catchUpDeadlineSet = false;
       while (!this.livenessReached()) {
         if (this.livenessWrite !== null && !catchUpDeadlineSet) {
           catchUpDeadlineSet = true;
           let lagEntries = 0;
           for (const id of this.currentMembers()) lagEntries = Math.max(lagEntries, this.livenessWrite.index - this.nodes.get(id)!.kv.appliedIndex);
-          const roundTripMs = 2 * this.scenario.delayMaxMs;
-          deadlineMs = this.queue.nowMs + this.scenario.livenessBoundMs + Math.ceil((lagEntries * 2 * roundTripMs) / this.scenario.maxInflightMessages);
+          deadlineMs = this.queue.nowMs + this.scenario.livenessBoundMs + catchUpMs(lagEntries);
         }
         const next = this.queue.peekTimeMs();
         if (next === null || next > deadlineMs) {
