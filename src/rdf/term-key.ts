@@ -46,30 +46,22 @@ export function literalKey(lexical: string, language?: string, datatype?: string
   return `${body}^^<${escapeIri(datatype)}>`;
 }
 
-export function termToKey(term: RdfTerm): TermKey {
+/** The key of an RDF/JS term (n3, sparqljs) or of a plain term description (keyToTerm's inverse). */
+export function termToKey(term: RdfTerm | Term): TermKey {
   switch (term.termType) {
     case 'NamedNode':
       return iriKey(term.value);
     case 'BlankNode':
       return blankNodeKey(term.value);
     case 'Literal':
-      return literalKey(term.value, term.language, term.datatype.value);
+      return literalKey(term.value, term.language, typeof term.datatype === 'string' ? term.datatype : term.datatype.value);
     default:
       throw new TypeError(`cannot store a ${term.termType} term`);
   }
 }
 
-/** The key of a plain term description (the inverse of keyToTerm). */
-export function plainTermToKey(term: Term): TermKey {
-  switch (term.termType) {
-    case 'NamedNode':
-      return iriKey(term.value);
-    case 'BlankNode':
-      return blankNodeKey(term.value);
-    case 'Literal':
-      return literalKey(term.value, term.language, term.datatype);
-  }
-}
+/** termToKey for plain term descriptions: the name the evaluator uses. */
+export const plainTermToKey: (term: Term) => TermKey = termToKey;
 
 /** Undoes the \uXXXX / \UXXXXXXXX / ECHAR escapes of canonical N-Triples text. */
 function unescape(text: string): string {
