@@ -170,3 +170,94 @@ test('graphs: clear keeps a graph, drop removes it, create makes an empty one', 
 function sorted(quads: IdQuad[]): string[] {
   return quads.map((q) => q.join(' ')).sort();
 }
+
+test('each freshBlankNodePrefix call gives a new prefix, deterministically, and an abort gives none away', async () => {
+  const sequence = async (store: QuadStore): Promise<string[]> => {
+    const prefixes: string[] = [];
+    await store.write((w) => {
+      prefixes.push(w.freshBlankNodePrefix(), w.freshBlankNodePrefix(), w.freshBlankNodePrefix());
+    });
+    await assert.rejects(
+      store.write((w) => {
+        w.freshBlankNodePrefix();
+        throw new Error('abort');
+      }),
+      /abort/,
+    );
+    await store.write((w) => {
+      prefixes.push(w.freshBlankNodePrefix());
+    });
+    return prefixes;
+  };
+  let first: string[] = [];
+  await withStore(async (store) => {
+    first = await sequence(store);
+  });
+  assert.equal(new Set(first).size, 4);
+  // The aborted call's prefix is handed out again by the next transaction.
+  assert.deepEqual(first, ['b1_', 'b2_', 'b3_', 'b4_']);
+  await withStore(async (store) => {
+    assert.deepEqual(await sequence(store), first);
+  });
+});
+
+test('application metadata: atomic with the data, apart from the store keys, listed by prefix', async () => {
+  await withStore(async (store, dir) => {
+    await store.write((w) => {
+      w.insertTerms(ex('s'), ex('p'), ex('o'), undefined);
+      w.putMeta('raft.applied', 41);
+      w.putMeta('members/2', { id: 2, address: 'http://10.0.0.2:7000', voter: true });
+      w.putMeta('members/1', { id: 1, address: 'http://10.0.0.1:7000', voter: true });
+      w.putMeta('members/10', { id: 10, address: 'http://10.0.0.10:7000', voter: false });
+      w.putMeta('idem/abc', ['ok', 3, null]);
+      // Names the store uses for itself are free for the application.
+      w.putMeta('nextTermId', 'mine');
+      w.putMeta('blankNodeEpoch', 'mine too');
+      // Reads inside the transaction see its writes.
+      assert.equal(w.getMeta('raft.applied'), 41);
+      assert.deepEqual(w.metaKeys('members/'), ['members/1', 'members/10', 'members/2']);
+      w.removeMeta('idem/abc');
+      assert.equal(w.getMeta('idem/abc'), undefined);
+      assert.throws(() => w.putMeta('x', undefined), /undefined/);
+    });
+    // The application's 'blankNodeEpoch' key is not the store's epoch.
+    assert.equal(await store.write((w) => w.freshBlankNodePrefix()), 'b1_');
+    await assert.rejects(
+      store.write((w) => {
+        w.putMeta('raft.applied', 42);
+        w.insertTerms(ex('s2'), ex('p'), ex('o'), undefined);
+        throw new Error('abort');
+      }),
+      /abort/,
+    );
+    const snap = store.snapshot();
+    try {
+      assert.equal(snap.getMeta('raft.applied'), 41);
+      assert.deepEqual(snap.getMeta('members/10'), { id: 10, address: 'http://10.0.0.10:7000', voter: false });
+      assert.equal(snap.getMeta('nextTermId'), 'mine');
+      assert.deepEqual(snap.metaKeys(''), ['blankNodeEpoch', 'members/1', 'members/10', 'members/2', 'nextTermId', 'raft.applied']);
+      assert.deepEqual(snap.metaKeys('members/1'), ['members/1', 'members/10']);
+      assert.deepEqual(snap.metaKeys('nothing'), []);
+      assert.equal([...snap.match({})].length, 1);
+    } finally {
+      snap.release();
+    }
+    // A snapshot taken before a write keeps its metadata.
+    const before = store.snapshot();
+    await store.write((w) => w.putMeta('raft.applied', 50));
+    assert.equal(before.getMeta('raft.applied'), 41);
+    before.release();
+    await store.close();
+    const reopened = QuadStore.open({ path: dir });
+    const again = reopened.snapshot();
+    assert.equal(again.getMeta('raft.applied'), 50);
+    // The store's own counters were not disturbed by the application's same-named keys.
+    await reopened.write((w) => w.insertTerms(ex('s3'), ex('p'), ex('o'), undefined));
+    const after = reopened.snapshot();
+    assert.notEqual(after.lookup(ex('s3')), after.lookup(ex('s')));
+    assert.equal(after.decode(after.lookup(ex('s3'))!), ex('s3'));
+    after.release();
+    again.release();
+    await reopened.close();
+  });
+});

@@ -51,6 +51,31 @@ export interface StoreStatistics {
 
 const EMPTY = Buffer.alloc(0);
 const BLANK_EPOCH_KEY = 'blankNodeEpoch';
+/**
+ * Application metadata (the cluster's applied index, membership, idempotency table) shares the
+ * meta database; its keys carry this prefix, which none of the store's own keys has.
+ */
+const APP_META_PREFIX = 'app:';
+/** LMDB's key limit (1978 bytes) less the prefix. */
+const MAX_APP_META_KEY_BYTES = 1900;
+
+function appMetaKey(key: string): string {
+  assert(Buffer.byteLength(key, 'utf8') <= MAX_APP_META_KEY_BYTES, `metadata key longer than ${MAX_APP_META_KEY_BYTES} bytes`);
+  return APP_META_PREFIX + key;
+}
+
+/** Application metadata keys starting with `prefix`, sorted, read in the transaction (or the open write one). */
+function appMetaKeys(meta: Database, prefix: string, transaction: Transaction | undefined): string[] {
+  const start = appMetaKey(prefix);
+  const keys: string[] = [];
+  const range = meta.getKeys(transaction ? { start, transaction } : { start, snapshot: false });
+  for (const key of range) {
+    // Keys sort by their UTF-8 bytes, so the ones with the prefix are contiguous.
+    if (typeof key !== 'string' || !key.startsWith(start)) break;
+    keys.push(key.slice(APP_META_PREFIX.length));
+  }
+  return keys.sort();
+}
 
 export class QuadStore {
   readonly path: string;
@@ -217,6 +242,16 @@ export class Snapshot {
     return this.store.graphCountDb().get(graphId, { transaction: this.transaction }) ?? 0;
   }
 
+  /** Application metadata (see StoreWriter.putMeta); undefined if absent. */
+  getMeta(key: string): unknown {
+    return this.store.metaDb().get(appMetaKey(key), { transaction: this.transaction });
+  }
+
+  /** Application metadata keys starting with `prefix`, sorted. */
+  metaKeys(prefix: string): string[] {
+    return appMetaKeys(this.store.metaDb(), prefix, this.transaction);
+  }
+
   /** How many quads (in any graph) have this predicate: a planner statistic. */
   predicateQuadCount(predicateId: number): number {
     return this.store.predicateCountDb().get(predicateId, { transaction: this.transaction }) ?? 0;
@@ -252,7 +287,6 @@ export class StoreWriter {
   private readonly graphDeltas = new Map<number, number>();
   private readonly predicateDeltas = new Map<number, number>();
   private readonly createdGraphs = new Set<number>();
-  private blankPrefix: string | undefined;
   /** Quads that were not already present, over the whole transaction. */
   insertedQuads = 0;
   removedQuads = 0;
@@ -289,15 +323,39 @@ export class StoreWriter {
     return count;
   }
 
-  /** A label prefix no earlier write used: payload blank nodes become fresh nodes under it. */
+  /**
+   * A label prefix no earlier call used, in this or any committed transaction: payload blank nodes
+   * become fresh nodes under it. Each call advances the persisted epoch, so several payloads applied
+   * in one transaction get distinct labels; the same calls on the same state give the same prefixes.
+   */
   freshBlankNodePrefix(): string {
-    if (this.blankPrefix === undefined) {
-      const meta = this.store.metaDb();
-      const epoch = ((meta.get(BLANK_EPOCH_KEY) as number | undefined) ?? 0) + 1;
-      meta.putSync(BLANK_EPOCH_KEY, epoch);
-      this.blankPrefix = `b${epoch.toString(36)}_`;
-    }
-    return this.blankPrefix;
+    const meta = this.store.metaDb();
+    const epoch = ((meta.get(BLANK_EPOCH_KEY) as number | undefined) ?? 0) + 1;
+    meta.putSync(BLANK_EPOCH_KEY, epoch);
+    return `b${epoch.toString(36)}_`;
+  }
+
+  /** Application metadata as of this transaction's writes so far; undefined if absent. */
+  getMeta(key: string): unknown {
+    return this.store.metaDb().get(appMetaKey(key));
+  }
+
+  /**
+   * Stores application metadata, atomically with the transaction's data. `value` is anything
+   * msgpack encodes (JSON-like values, Dates, typed arrays); undefined is refused: use removeMeta.
+   */
+  putMeta(key: string, value: unknown): void {
+    assert(value !== undefined, 'metadata value is undefined (use removeMeta)');
+    this.store.metaDb().putSync(appMetaKey(key), value);
+  }
+
+  removeMeta(key: string): void {
+    this.store.metaDb().removeSync(appMetaKey(key));
+  }
+
+  /** Application metadata keys starting with `prefix`, sorted, including this transaction's writes. */
+  metaKeys(prefix: string): string[] {
+    return appMetaKeys(this.store.metaDb(), prefix, undefined);
   }
 
   /** Buffers one quad (ids); duplicates and already stored quads are ignored when written. */
