@@ -22,6 +22,7 @@ const PARTS: Array<() => Promise<BenchPart>> = [
   async () => ({ name: 'health', run: (await import('./health-under-load.ts')).runHealthUnderLoadBench }),
   async () => ({ name: 'bounded-memory', run: (await import('./bounded-memory.ts')).runBoundedMemoryBench }),
   async () => ({ name: 'raft-core', run: (await import('./raft-core.ts')).runRaftCoreBench }),
+  async () => ({ name: 'cluster', run: (await import('./cluster.ts')).runClusterBench }),
 ];
 
 const { values } = parseArgs({
