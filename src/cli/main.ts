@@ -6,6 +6,8 @@ import { Command, CommanderError } from 'commander';
 import { startCommand } from './start-command.ts';
 import { loadCommand } from './load-command.ts';
 import { queryCommand, updateCommand } from './query-command.ts';
+import { devCommand, type DevFlags } from './dev-command.ts';
+import { addMemberCommand, promoteMemberCommand, removeMemberCommand, statusCommand, transferLeaderCommand, type AdminFlags } from './admin-commands.ts';
 import { ConfigError, SETTINGS, envName } from './node-config.ts';
 
 const program = new Command('oxirs-cluster')
@@ -23,12 +25,10 @@ for (const [name, setting] of Object.entries(SETTINGS)) {
 }
 start.action(async (options: Record<string, string>) => {
   const flags: Record<string, string> = {};
-  if (options.dataDir) flags['data-dir'] = options.dataDir;
-  if (options.http) flags.http = options.http;
-  if (options.auth) flags.auth = options.auth;
-  if (options.logLevel) flags['log-level'] = options.logLevel;
-  if (options.queryTimeoutMs) flags['query-timeout-ms'] = options.queryTimeoutMs;
-  if (options.queryWorkers) flags['query-workers'] = options.queryWorkers;
+  for (const name of Object.keys(SETTINGS)) {
+    const value = options[name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())];
+    if (value !== undefined) flags[name] = value;
+  }
   await startCommand(flags, options.config);
 });
 
@@ -60,6 +60,50 @@ for (const [name, description] of [
     await (name === 'query' ? queryCommand(text, options) : updateCommand(text, options));
   });
 }
+
+program
+  .command('dev')
+  .description('start a local cluster of child processes on 127.0.0.1 and print its URLs (Ctrl-C stops it)')
+  .option('--nodes <n>', 'number of nodes', '3')
+  .option('--port <port>', 'HTTP port of node 1 (node i: port+i-1; Raft: port+1000+i-1)', '7878')
+  .option('--data-dir <dir>', 'data of node i in <dir>/n<i>', '.oxirs/dev')
+  .option('--fresh', 'delete the data first')
+  .action(async (options: DevFlags) => {
+    await devCommand(options);
+  });
+
+const withEndpoint = (command: Command) =>
+  command
+    .requiredOption('--endpoint <url>', 'base URL of any member, e.g. http://127.0.0.1:7878')
+    .option('--user <user:password>', 'HTTP Basic credentials (admin role for changes)')
+    .option('--token <token>', 'HTTP Bearer token');
+
+withEndpoint(program.command('status').description('print the cluster table: members, roles, term, commit and applied index, lag')).action(async (options: AdminFlags) => {
+  await statusCommand(options);
+});
+const members = program.command('members').description('change the membership through any member');
+withEndpoint(members.command('add').description('add a node (as a learner with --learner; promote it once caught up)'))
+  .argument('<id>', 'the new member\'s --node-id')
+  .argument('<raftAddr>', 'its Raft address HOST:PORT')
+  .option('--learner', 'add as a non-voting learner')
+  .action(async (id: string, raftAddr: string, options: AdminFlags & { learner?: boolean }) => {
+    await addMemberCommand(id, raftAddr, options);
+  });
+withEndpoint(members.command('promote').description('make a caught-up learner a voter'))
+  .argument('<id>')
+  .action(async (id: string, options: AdminFlags) => {
+    await promoteMemberCommand(id, options);
+  });
+withEndpoint(members.command('remove').description('remove a member (the leader hands over leadership first)'))
+  .argument('<id>')
+  .action(async (id: string, options: AdminFlags) => {
+    await removeMemberCommand(id, options);
+  });
+withEndpoint(program.command('transfer-leader').description('hand leadership to another voter'))
+  .option('--to <id>', 'the new leader (default: the most caught-up voter)')
+  .action(async (options: AdminFlags & { to?: string }) => {
+    await transferLeaderCommand(options);
+  });
 
 try {
   await program.parseAsync(process.argv);

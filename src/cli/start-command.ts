@@ -1,14 +1,17 @@
 /**
  * `oxirs-cluster start`: runs one node in the foreground until SIGINT or SIGTERM, then shuts down
  * gracefully: readiness turns 503, new requests are refused, in-flight ones get up to
- * SHUTDOWN_GRACE_MS to finish (an unfinished load is aborted and commits nothing), and the store
- * is closed cleanly.
+ * SHUTDOWN_GRACE_MS to finish (an unfinished load is aborted and commits nothing), the node leaves
+ * the Raft loop and the store is closed cleanly.
  */
 import { join } from 'node:path';
 import pino from 'pino';
 import { QuadStore } from '../store/quad-store.ts';
 import { buildApp } from '../server/app.ts';
 import { QueryPool } from '../sparql/query-pool.ts';
+import { ClusterNode, type LogFn } from '../cluster/cluster-node.ts';
+import { readAppliedState } from '../cluster/state-machine.ts';
+import { joinCluster, promoteWhenCaughtUp } from '../cluster/join.ts';
 import { Authenticator, loadAuthConfig, AuthConfigError } from '../server/auth.ts';
 import { ConfigError, resolveNodeConfig, type SettingName } from './node-config.ts';
 
@@ -24,10 +27,34 @@ export async function startCommand(flags: Partial<Record<SettingName, string>>, 
     throw error;
   }
   const logger = pino({ level: config.logLevel });
+  const log: LogFn = (level, message, fields) => logger[level](fields ?? {}, message);
+  if (config.clusterSecret === undefined && (config.initialCluster || config.joinUrl)) {
+    logger.warn('no --cluster-secret: peer connections are NOT authenticated; anyone who reaches the Raft port can join the cluster. Use this for local development only.');
+  }
   const storePath = join(config.dataDir, 'store');
   const store = QuadStore.open({ path: storePath });
+  let knownPeers: Record<string, string> | undefined;
+  const joining = config.joinUrl !== undefined && readAppliedState(store).index === 0;
+  if (joining) {
+    knownPeers = await joinCluster(config.joinUrl!, config.nodeId, config.raftAddr, log);
+  }
+  const node = await ClusterNode.start({
+    nodeId: config.nodeId,
+    dataDir: config.dataDir,
+    store,
+    raftAddr: config.raftAddr,
+    initialCluster: config.initialCluster,
+    knownPeers,
+    clusterSecret: config.clusterSecret,
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    electionTimeoutMs: config.electionTimeoutMs,
+    compactLogBytes: config.compactLogBytes,
+    log,
+    // A replica that cannot follow the log must not keep serving: exit so a supervisor restarts it.
+    onFatal: () => process.exit(1),
+  });
   const queryPool = config.queryWorkers > 0 ? new QueryPool(storePath, config.queryWorkers) : undefined;
-  const { app, state } = buildApp({ store, authenticator, logger, queryPool, limits: { queryTimeoutMs: config.queryTimeoutMs } });
+  const { app, state } = buildApp({ node, authenticator, logger, queryPool, limits: { queryTimeoutMs: config.queryTimeoutMs } });
   if (!authenticator && !['127.0.0.1', 'localhost', '::1'].includes(config.httpHost)) {
     logger.warn(`no --auth: the HTTP API on ${config.httpHost} is open to anyone who can reach it`);
   }
@@ -35,18 +62,22 @@ export async function startCommand(flags: Partial<Record<SettingName, string>>, 
   const base = `http://${config.httpHost.includes(':') ? `[${config.httpHost}]` : config.httpHost}:${config.httpPort}`;
   process.stdout.write(
     [
-      `oxirs-cluster node ready (data in ${config.dataDir})`,
+      `oxirs-cluster node ${config.nodeId} ready (data in ${config.dataDir}, Raft on ${config.raftAddr})`,
       `  SPARQL endpoint:  ${base}/sparql`,
       `  Graph Store:      ${base}/data`,
+      `  Cluster status:   ${base}/cluster/status`,
       `  Health:           ${base}/health/ready`,
       '',
     ].join('\n'),
   );
+  const promotion = new AbortController();
+  if (joining) void promoteWhenCaughtUp(config.joinUrl!, config.nodeId, promotion.signal, log);
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    promotion.abort();
     logger.info({ signal }, 'shutting down');
     state.shuttingDown = true;
     const force = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS);
@@ -54,6 +85,7 @@ export async function startCommand(flags: Partial<Record<SettingName, string>>, 
       await app.close();
     } finally {
       clearTimeout(force);
+      await node.close();
       await queryPool?.close();
       await store.close();
       logger.info('stopped');

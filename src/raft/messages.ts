@@ -69,6 +69,8 @@ export interface ConfChangeSingle {
 export interface ConfChange {
   transition: 'auto' | 'jointImplicit' | 'jointExplicit';
   changes: ConfChangeSingle[];
+  /** Opaque to the core; the application's data about the change (etcd's Context). */
+  context?: string;
 }
 
 export function emptyConfState(): ConfState {
@@ -85,7 +87,9 @@ export function encodeConfChange(cc: ConfChange): Uint8Array {
 
 export function decodeConfChange(data: Uint8Array): ConfChange {
   const cc = JSON.parse(new TextDecoder().decode(data)) as ConfChange;
-  return { transition: cc.transition, changes: cc.changes.map((c) => ({ type: c.type, nodeId: c.nodeId })) };
+  const decoded: ConfChange = { transition: cc.transition, changes: cc.changes.map((c) => ({ type: c.type, nodeId: c.nodeId })) };
+  if (typeof cc.context === 'string') decoded.context = cc.context;
+  return decoded;
 }
 
 /** Fields every message carries. `term` is 0 for local messages and for proposals. */

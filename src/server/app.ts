@@ -7,7 +7,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyBaseLogger } from 'fastify';
-import type { QuadStore } from '../store/quad-store.ts';
+import type { ClusterNode } from '../cluster/cluster-node.ts';
+import { ClusterError } from '../cluster/cluster-errors.ts';
 import { RdfSyntaxError } from '../rdf/syntax-error.ts';
 import { QuadInGraphPayloadError, EncodingError } from '../store/rdf-loader.ts';
 import { SparqlSyntaxError, SparqlSemanticError, UpdateExecutionError, QueryTimeoutError, QueryResourceError } from '../sparql/sparql-errors.ts';
@@ -16,6 +17,7 @@ import { Authenticator, type Role } from './auth.ts';
 import { registerGraphStoreRoutes } from './graph-store-routes.ts';
 import { registerSparqlRoutes } from './sparql-routes.ts';
 import { registerHealthRoutes } from './health-routes.ts';
+import { registerClusterRoutes } from './cluster-routes.ts';
 import type { QueryPool } from '../sparql/query-pool.ts';
 
 export interface ServerLimits {
@@ -27,6 +29,10 @@ export interface ServerLimits {
   maxHeaderBytes: number;
   /** Longest a query may run; a request may ask for less. */
   queryTimeoutMs: number;
+  /** Longest a write waits to be applied before the client is told its outcome is unknown. */
+  writeTimeoutMs: number;
+  /** Largest write that goes through the Raft log as one entry (a load into a one-node cluster is not limited by it). */
+  maxReplicatedBodyBytes: number;
 }
 
 export const DEFAULT_LIMITS: ServerLimits = {
@@ -34,10 +40,13 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxRequestBodyBytes: 16 * 2 ** 20,
   maxHeaderBytes: 16 * 1024,
   queryTimeoutMs: 30_000,
+  writeTimeoutMs: 60_000,
+  maxReplicatedBodyBytes: 64 * 2 ** 20,
 };
 
 export interface AppOptions {
-  store: QuadStore;
+  /** The node's runtime: its store, Raft group and peers. */
+  node: ClusterNode;
   authenticator?: Authenticator;
   limits?: Partial<ServerLimits>;
   /** A pino logger; none: silent. */
@@ -98,7 +107,7 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; state: No
     const apiError = toApiError(error);
     if (apiError.status >= 500 && apiError.code !== 'shutting_down') request.log.error({ err: error }, 'request failed');
     if (apiError.code === 'unauthenticated') reply.header('www-authenticate', 'Basic realm="oxirs-cluster", Bearer');
-    if (apiError.code === 'shutting_down') reply.header('retry-after', '5');
+    if (apiError.status === 503) reply.header('retry-after', apiError.code === 'shutting_down' ? '5' : '1');
     // A body the handler did not read to its end must not be left on a keep-alive connection.
     if (!request.raw.complete || apiError.status === 413 || apiError.status === 415) reply.header('connection', 'close');
     reply.code(apiError.status).type('application/json').send(apiError.body());
@@ -109,10 +118,12 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; state: No
     reply.code(error.status).send(error.body());
   });
 
-  registerHealthRoutes(app, { state, store: options.store });
+  const node = options.node;
+  registerHealthRoutes(app, { state, node });
   registerMethodNotAllowed(app);
-  registerGraphStoreRoutes(app, { store: options.store, maxBodyBytes: limits.maxLoadBodyBytes });
-  registerSparqlRoutes(app, { store: options.store, maxBodyBytes: limits.maxRequestBodyBytes, queryTimeoutMs: limits.queryTimeoutMs, pool: options.queryPool });
+  registerGraphStoreRoutes(app, { node, maxBodyBytes: limits.maxLoadBodyBytes, maxReplicatedBodyBytes: limits.maxReplicatedBodyBytes, writeTimeoutMs: limits.writeTimeoutMs, readTimeoutMs: limits.queryTimeoutMs });
+  registerSparqlRoutes(app, { node, maxBodyBytes: limits.maxRequestBodyBytes, queryTimeoutMs: limits.queryTimeoutMs, writeTimeoutMs: limits.writeTimeoutMs, pool: options.queryPool });
+  registerClusterRoutes(app, { node, maxBodyBytes: limits.maxRequestBodyBytes, timeoutMs: limits.writeTimeoutMs });
   return { app, state };
 }
 
@@ -123,6 +134,10 @@ const ALLOWED_METHODS: Record<string, string[]> = {
   '/query': ['GET', 'POST'],
   '/update': ['POST'],
   '/health/live': ['GET'],
+  '/cluster/status': ['GET'],
+  '/cluster/dataset-hash': ['GET'],
+  '/cluster/members': ['POST'],
+  '/cluster/leader/transfer': ['POST'],
   '/health/ready': ['GET'],
 };
 const ALL_METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH', 'OPTIONS'];
@@ -151,6 +166,7 @@ declare module 'fastify' {
 /** Maps anything thrown in a handler to a catalogue error. */
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
+  if (error instanceof ClusterError) return new ApiError(error.code, error.message, error.details);
   if (error instanceof RdfSyntaxError) {
     return new ApiError('rdf_syntax', error.message, { line: error.line, column: error.column });
   }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { QuadStore } from '../store/quad-store.ts';
 import { buildApp } from './app.ts';
+import { openOneNode } from '../../test/support/one-node.ts';
 import { Authenticator, AuthConfigError, loadAuthConfig, parseAuthConfig, roleAllows, ROLES } from './auth.ts';
 import { ApiError } from './errors.ts';
 
@@ -26,13 +27,13 @@ const CONFIG = {
 
 async function withApp(config: object, body: (app: FastifyInstance) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'oxirs-auth-'));
-  const store = QuadStore.open({ path: dir });
-  const { app } = buildApp({ store, authenticator: new Authenticator(parseAuthConfig(JSON.stringify(config))) });
+  const { store, node, close } = await openOneNode(dir);
+  const { app } = buildApp({ node, authenticator: new Authenticator(parseAuthConfig(JSON.stringify(config))) });
   try {
     await body(app);
   } finally {
     await app.close();
-    await store.close();
+    await close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -23,9 +23,20 @@ export const ERRORS = {
   payload_too_large: { status: 413, message: 'The request body is larger than the server accepts.' },
   unsupported_media_type: { status: 415, message: 'The Content-Type is not supported here.' },
   header_too_large: { status: 431, message: 'The request headers are larger than the server accepts.' },
+  member_not_found: { status: 404, message: 'No such cluster member.' },
+  member_exists: { status: 409, message: 'That member is already in the cluster.' },
+  not_caught_up: { status: 409, message: 'The member is too far behind the leader to be promoted yet.' },
+  change_in_progress: { status: 409, message: 'Another membership change is still being applied.' },
+  invalid_member: { status: 400, message: 'The member id or Raft address is invalid.' },
   internal: { status: 500, message: 'An internal error occurred; it is logged.' },
   query_timeout: { status: 503, message: 'The query ran past its timeout and was stopped.' },
   shutting_down: { status: 503, message: 'The server is shutting down.' },
+  no_leader: { status: 503, message: 'No leader is known right now.' },
+  no_quorum: { status: 503, message: 'No quorum of the cluster answered in time.' },
+  write_timeout: { status: 503, message: 'The write was not applied in time; it may still be.' },
+  leader_changed: { status: 503, message: 'The leader changed while the write was in flight; it may or may not have been applied.' },
+  index_not_reached: { status: 503, message: 'This node has not applied the requested log index in time.' },
+  removed_member: { status: 503, message: 'This node is no longer a member of the cluster.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

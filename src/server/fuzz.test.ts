@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { QuadStore } from '../store/quad-store.ts';
 import { buildApp } from './app.ts';
+import { openOneNode } from '../../test/support/one-node.ts';
 import { ERRORS } from './errors.ts';
 
 // Fixed, so a failure is reproducible; FUZZ_SEED / FUZZ_RUNS override them for a longer hunt.
@@ -290,8 +291,8 @@ function checkResponse(c: FuzzCase, res: LightMyRequestResponse): void {
 
 test('fuzz: random requests at every endpoint never cause a server error and always answer catalogue JSON', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'oxirs-fuzz-'));
-  const store = QuadStore.open({ path: dir });
-  const { app } = buildApp({ store, limits: { maxLoadBodyBytes: 4096, maxRequestBodyBytes: 2048, queryTimeoutMs: 2000 } });
+  const { store, node, close } = await openOneNode(dir);
+  const { app } = buildApp({ node, limits: { maxLoadBodyBytes: 4096, maxRequestBodyBytes: 2048, queryTimeoutMs: 2000 } });
   try {
     await app.inject({ method: 'PUT', url: '/data', headers: { 'content-type': 'application/n-quads' }, payload: NQ_DOC });
     const started = Date.now();
@@ -326,7 +327,7 @@ test('fuzz: random requests at every endpoint never cause a server error and alw
     assert.equal(get.body, triple);
   } finally {
     await app.close();
-    await store.close();
+    await close();
     rmSync(dir, { recursive: true, force: true });
   }
 });
@@ -335,8 +336,8 @@ test(
   'a malformed percent-escape in the path answers the catalogue JSON (400 bad_request)',
   async () => {
     const dir = mkdtempSync(join(tmpdir(), 'oxirs-fuzz-'));
-    const store = QuadStore.open({ path: dir });
-    const { app } = buildApp({ store });
+    const { store, node, close } = await openOneNode(dir);
+    const { app } = buildApp({ node });
     try {
       for (const url of ['/%', '/data%', '/%E0%A4%A', '/sparql%zz?query=x']) {
         const res = await app.inject({ method: 'GET', url });
@@ -345,7 +346,7 @@ test(
       }
     } finally {
       await app.close();
-      await store.close();
+      await close();
       rmSync(dir, { recursive: true, force: true });
     }
   },

@@ -8,18 +8,25 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { QuadStore } from '../store/quad-store.ts';
-import { loadRdf, type LoadTarget } from '../store/rdf-loader.ts';
+import { loadInto, type LoadOptions, type LoadTarget } from '../store/rdf-loader.ts';
 import { DEFAULT_GRAPH_ID } from '../store/indexes.ts';
+import type { ClusterNode } from '../cluster/cluster-node.ts';
 import { iriKey, type TermKey } from '../rdf/term-key.ts';
 import { FORMAT_MEDIA_TYPE, formatOfContentType, isQuadFormat, negotiate } from '../rdf/media-types.ts';
 import { createRdfSerializer, type OutputFormat } from '../rdf/rdf-serializer.ts';
 import { ApiError } from './errors.ts';
 import { limitBody } from './body-limit.ts';
 import type { Role } from './auth.ts';
+import { consistencyOf, idempotencyKeyOf, replyToWrite } from './replication.ts';
 
 export interface GraphStoreOptions {
-  store: QuadStore;
+  node: ClusterNode;
   maxBodyBytes: number;
+  /** Largest payload sent through the Raft log (one entry); a one-node cluster loads any size. */
+  maxReplicatedBodyBytes: number;
+  writeTimeoutMs: number;
+  /** Longest a read waits for its consistency level. */
+  readTimeoutMs: number;
 }
 
 type GraphSelector = { kind: 'default' } | { kind: 'named'; iri: string } | { kind: 'dataset' };
@@ -55,12 +62,16 @@ function graphKey(selector: GraphSelector): TermKey | undefined {
 }
 
 export function registerGraphStoreRoutes(app: FastifyInstance, options: GraphStoreOptions): void {
-  const { store } = options;
+  const { node } = options;
   const read: { role: Role } = { role: 'read' };
   const write: { role: Role } = { role: 'write' };
 
-  app.get('/data', { config: read }, (request, reply) => respondWithGraph(request, reply, store, true));
-  app.head('/data', { config: read }, (request, reply) => respondWithGraph(request, reply, store, false));
+  const respond = (withBody: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
+    await node.readBarrier(consistencyOf(request), options.readTimeoutMs);
+    return respondWithGraph(request, reply, node.store, withBody);
+  };
+  app.get('/data', { config: read }, respond(true));
+  app.head('/data', { config: read }, respond(false));
 
   for (const method of ['PUT', 'POST'] as const) {
     app.route({
@@ -74,11 +85,23 @@ export function registerGraphStoreRoutes(app: FastifyInstance, options: GraphSto
           throw new ApiError('unsupported_media_type', `Content-Type ${JSON.stringify(request.headers['content-type'] ?? '')} is not one of ${Object.values(FORMAT_MEDIA_TYPE).join(', ')}.`);
         }
         const target: LoadTarget = selector.kind === 'dataset' ? { kind: 'dataset' } : { kind: 'graph', graph: graphKey(selector) };
-        const body = requestBody(request, options.maxBodyBytes);
         // Relative IRIs resolve against the graph's IRI, or else the request's URL (RFC 3986 §5.1.3).
         const baseIri = selector.kind === 'named' ? selector.iri : `${request.protocol}://${request.host}${request.url}`;
-        const result = await loadRdf(store, body, { format, target, replace: method === 'PUT', baseIri });
-        reply.header('x-quads-parsed', String(result.parsedQuads)).header('x-quads-inserted', String(result.insertedQuads));
+        const loadOptions: LoadOptions = { format, target, replace: method === 'PUT', baseIri };
+        let index: number;
+        let result: { parsedQuads?: number; insertedQuads: number; createdGraph?: boolean };
+        if (node.isSoleMember() && idempotencyKeyOf(request) === undefined) {
+          // A one-node cluster streams a payload of any size straight into one store transaction.
+          result = await node.writeLocally((writer) => loadInto(writer, requestBody(request, options.maxBodyBytes), loadOptions));
+          index = node.appliedIndex();
+          reply.header('x-commit-index', String(index));
+        } else {
+          const body = await readWhole(requestBody(request, Math.min(options.maxBodyBytes, options.maxReplicatedBodyBytes)));
+          const written = await node.write({ kind: 'load', ...loadOptions, body }, { idempotencyKey: idempotencyKeyOf(request), timeoutMs: options.writeTimeoutMs });
+          index = written.index;
+          result = replyToWrite(reply, index, written.outcome);
+        }
+        reply.header('x-quads-parsed', String(result.parsedQuads ?? 0)).header('x-quads-inserted', String(result.insertedQuads));
         reply.code(result.createdGraph ? 201 : 204).send();
       },
     });
@@ -87,17 +110,16 @@ export function registerGraphStoreRoutes(app: FastifyInstance, options: GraphSto
   app.delete('/data', { config: write }, async (request, reply) => {
     const selector = selectGraph(request);
     if (selector.kind === 'dataset') throw new ApiError('missing_graph_parameter', 'DELETE needs ?default or ?graph=IRI.');
-    const existed = await store.write((writer) => {
-      if (selector.kind === 'default') {
-        writer.clearGraph(DEFAULT_GRAPH_ID);
-        return true;
-      }
-      const id = writer.lookup(iriKey(selector.iri));
-      return id !== undefined && writer.dropGraph(id);
-    });
-    if (!existed) throw new ApiError('graph_not_found', `Graph <${selector.kind === 'named' ? selector.iri : ''}> does not exist.`);
+    const { index, outcome } = await node.write({ kind: 'deleteGraph', graph: selector.kind === 'named' ? selector.iri : null }, { idempotencyKey: idempotencyKeyOf(request), timeoutMs: options.writeTimeoutMs });
+    replyToWrite(reply, index, outcome);
     reply.code(204).send();
   });
+}
+
+async function readWhole(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of chunks) parts.push(chunk);
+  return Buffer.concat(parts);
 }
 
 /** The request body as a byte stream: size-limited, gunzipped when Content-Encoding says so. */

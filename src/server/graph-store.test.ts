@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { QuadStore } from '../store/quad-store.ts';
 import { buildApp } from './app.ts';
+import { openOneNode } from '../../test/support/one-node.ts';
 
 interface Ctx {
   app: FastifyInstance;
@@ -18,13 +19,13 @@ interface Ctx {
 
 async function withApp(body: (ctx: Ctx) => Promise<void>, storeOptions: { insertBatchQuads?: number } = {}): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'oxirs-gsp-'));
-  const store = QuadStore.open({ path: dir, ...storeOptions });
-  const { app } = buildApp({ store });
+  const { store, node, close } = await openOneNode(dir, storeOptions);
+  const { app } = buildApp({ node });
   try {
     await body({ app, store });
   } finally {
     await app.close();
-    await store.close();
+    await close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -262,11 +263,11 @@ test('a corrupt or truncated gzip body answers 400 bad_request and the server ke
     import { tmpdir } from 'node:os';
     import { join } from 'node:path';
     import { gzipSync } from 'node:zlib';
-    import { QuadStore } from ${JSON.stringify(new URL('../store/quad-store.ts', import.meta.url).pathname)};
+    import { openOneNode } from ${JSON.stringify(new URL('../../test/support/one-node.ts', import.meta.url).pathname)};
     import { buildApp } from ${JSON.stringify(new URL('./app.ts', import.meta.url).pathname)};
     const dir = mkdtempSync(join(tmpdir(), 'oxirs-gzip-'));
-    const store = QuadStore.open({ path: dir });
-    const { app } = buildApp({ store });
+    const { node, close } = await openOneNode(dir);
+    const { app } = buildApp({ node });
     const out = [];
     const valid = gzipSync('<http://ex.org/s> <http://ex.org/p> "x" .\\n');
     for (const payload of [Buffer.from('this is not gzip'), valid.subarray(0, valid.length - 6)]) {
@@ -275,7 +276,7 @@ test('a corrupt or truncated gzip body answers 400 bad_request and the server ke
     }
     out.push([(await app.inject({ method: 'GET', url: '/data' })).body]);
     await app.close();
-    await store.close();
+    await close();
     rmSync(dir, { recursive: true, force: true });
     console.log(JSON.stringify(out));
   `;

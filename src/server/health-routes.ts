@@ -1,22 +1,19 @@
 /**
- * `/health/live`: the process serves HTTP. `/health/ready`: this node can answer a read now
- * (its store is open and it is not shutting down); 503 with a JSON reason otherwise.
+ * `/health/live`: the process serves HTTP. `/health/ready`: this node can answer a linearizable
+ * read now (it knows a leader, a quorum confirmed a read index, and it has applied up to it);
+ * 503 with a JSON reason otherwise.
  */
 import type { FastifyInstance } from 'fastify';
-import type { QuadStore } from '../store/quad-store.ts';
+import type { ClusterNode } from '../cluster/cluster-node.ts';
 import type { NodeState } from './app.ts';
 
-export function registerHealthRoutes(app: FastifyInstance, options: { state: NodeState; store: QuadStore }): void {
+const READY_CHECK_TIMEOUT_MS = 2_000;
+
+export function registerHealthRoutes(app: FastifyInstance, options: { state: NodeState; node: ClusterNode }): void {
   app.get('/health/live', async () => ({ status: 'live' }));
   app.get('/health/ready', async (_request, reply) => {
-    if (options.state.shuttingDown) {
-      return reply.code(503).header('retry-after', '5').send({ status: 'not-ready', reason: 'shutting down' });
-    }
-    try {
-      options.store.snapshot().release();
-    } catch (error) {
-      return reply.code(503).header('retry-after', '5').send({ status: 'not-ready', reason: `store unavailable: ${(error as Error).message}` });
-    }
-    return { status: 'ready' };
+    const reason = options.state.shuttingDown ? 'shutting down' : await options.node.notReadyReason(READY_CHECK_TIMEOUT_MS);
+    if (reason !== undefined) return reply.code(503).header('retry-after', '1').send({ status: 'not-ready', reason });
+    return { status: 'ready', appliedIndex: options.node.appliedIndex() };
   });
 }

@@ -10,18 +10,19 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { QuadStore } from '../store/quad-store.ts';
 import { buildApp } from './app.ts';
+import { openOneNode } from '../../test/support/one-node.ts';
 
 const LIMITS = { maxLoadBodyBytes: 1000, maxRequestBodyBytes: 300, maxHeaderBytes: 2048 };
 
 async function withApp(body: (app: FastifyInstance) => Promise<void>, limits: Partial<typeof LIMITS> = {}): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'oxirs-limits-'));
-  const store = QuadStore.open({ path: dir });
-  const { app } = buildApp({ store, limits: { ...LIMITS, ...limits } });
+  const { store, node, close } = await openOneNode(dir);
+  const { app } = buildApp({ node, limits: { ...LIMITS, ...limits } });
   try {
     await body(app);
   } finally {
     await app.close();
-    await store.close();
+    await close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -8,8 +8,9 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { QuadStore } from '../store/quad-store.ts';
+import type { ClusterNode } from '../cluster/cluster-node.ts';
 import { prepareQuery, executeQuery } from '../sparql/query-engine.ts';
-import { prepareUpdate, executeUpdate } from '../sparql/update-engine.ts';
+import { prepareUpdate } from '../sparql/update-engine.ts';
 import { RESULT_MEDIA_TYPES, type ResultFormat } from '../sparql/result-formats.ts';
 import { QueryTimeoutError, QueryCancelledError } from '../sparql/sparql-errors.ts';
 import { renderResult, type RenderFormats } from '../sparql/result-rendering.ts';
@@ -20,12 +21,14 @@ import type { OutputFormat } from '../rdf/rdf-serializer.ts';
 import { ApiError } from './errors.ts';
 import { readBodyText } from './body-limit.ts';
 import { roleAllows } from './auth.ts';
+import { consistencyOf, idempotencyKeyOf, replyToWrite } from './replication.ts';
 
 export interface SparqlRouteOptions {
-  store: QuadStore;
+  node: ClusterNode;
   maxBodyBytes: number;
   /** Default and maximum query time; a request may ask for less with `timeout` (seconds). */
   queryTimeoutMs: number;
+  writeTimeoutMs: number;
   /** Worker threads for queries; without, queries run on the main thread. */
   pool?: QueryPool;
 }
@@ -125,9 +128,12 @@ export function registerSparqlRoutes(app: FastifyInstance, options: SparqlRouteO
     const timeoutMs = Math.min(protocol.timeoutMs ?? options.queryTimeoutMs, options.queryTimeoutMs);
     if (protocol.kind === 'update') {
       if (request.principalRole && !roleAllows(request.principalRole, 'write')) throw new ApiError('forbidden', `Updates need the write role; you have ${request.principalRole}.`);
-      const update = prepareUpdate(protocol.text);
+      // A malformed update is refused here, before anything is proposed.
+      prepareUpdate(protocol.text);
       const dataset = protocol.defaultGraphs.length > 0 || protocol.namedGraphs.length > 0 ? { defaultGraphs: protocol.defaultGraphs, namedGraphs: protocol.namedGraphs } : undefined;
-      const summary = await executeUpdate(options.store, update, { now: new Date(), protocolDataset: dataset, deadlineMs: performance.now() + timeoutMs });
+      const idempotencyKey = idempotencyKeyOf(request);
+      const { index, outcome } = await options.node.write({ kind: 'update', text: protocol.text, dataset }, { idempotencyKey, timeoutMs: options.writeTimeoutMs });
+      const summary = replyToWrite(reply, index, outcome);
       reply.header('x-quads-inserted', String(summary.insertedQuads)).header('x-quads-removed', String(summary.removedQuads));
       return reply.code(204).send();
     }
@@ -142,6 +148,7 @@ export function registerSparqlRoutes(app: FastifyInstance, options: SparqlRouteO
 
 async function respondToQuery(request: FastifyRequest, reply: FastifyReply, protocol: ProtocolRequest, options: SparqlRouteOptions, timeoutMs: number) {
   const query = prepareQuery(protocol.text);
+  await options.node.readBarrier(consistencyOf(request), timeoutMs);
   const graphResult = query.form.form === 'CONSTRUCT' || query.form.form === 'DESCRIBE';
   const offers = graphResult ? Object.keys(GRAPH_OFFERS) : SELECT_OFFERS;
   const mediaType = negotiate(request.headers.accept, offers);
@@ -150,7 +157,7 @@ async function respondToQuery(request: FastifyRequest, reply: FastifyReply, prot
   const protocolDataset = protocol.defaultGraphs.length > 0 || protocol.namedGraphs.length > 0 ? { defaultGraphs: protocol.defaultGraphs, namedGraphs: protocol.namedGraphs } : undefined;
   const pieces = options.pool
     ? options.pool.run({ query, formats, protocolDataset, timeoutMs })
-    : evaluateInProcess(options.store, query, formats, protocolDataset, timeoutMs);
+    : evaluateInProcess(options.node.store, query, formats, protocolDataset, timeoutMs);
   const iterator = pieces[Symbol.asyncIterator]();
   // A client that goes away, even before the first byte, stops the evaluation.
   reply.raw.on('close', () => {

@@ -48,12 +48,21 @@ export function prepareUpdate(text: string, baseIri?: string): S.Update {
 }
 
 export function executeUpdate(store: QuadStore, update: S.Update, options: UpdateOptions): Promise<UpdateSummary> {
-  return store.write(async (writer) => {
-    const run = new UpdateRun(writer, options);
-    for (const operation of update.updates) await run.operation(operation);
-    writer.finish();
-    return { operations: update.updates.length, insertedQuads: writer.insertedQuads, removedQuads: writer.removedQuads };
-  });
+  return store.write((writer) => runUpdate(writer, update, options));
+}
+
+/**
+ * Runs an update inside a write transaction the caller holds (the cluster applies several log
+ * entries in one). A throw leaves the transaction's state undefined: the caller must abort it.
+ */
+export async function runUpdate(writer: StoreWriter, update: S.Update, options: UpdateOptions): Promise<UpdateSummary> {
+  writer.finish();
+  const insertedBefore = writer.insertedQuads;
+  const removedBefore = writer.removedQuads;
+  const run = new UpdateRun(writer, options);
+  for (const operation of update.updates) await run.operation(operation);
+  writer.finish();
+  return { operations: update.updates.length, insertedQuads: writer.insertedQuads - insertedBefore, removedQuads: writer.removedQuads - removedBefore };
 }
 
 class UpdateRun {

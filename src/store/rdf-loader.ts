@@ -39,44 +39,54 @@ export class QuadInGraphPayloadError extends Error {}
 /** The payload is not valid UTF-8. */
 export class EncodingError extends Error {}
 
-export function loadRdf(store: QuadStore, chunks: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, options: LoadOptions): Promise<LoadResult> {
-  return store.write(async (writer) => {
-    const createdGraph = prepareTarget(writer, options);
-    const targetGraph = options.target.kind === 'graph' && options.target.graph !== undefined ? writer.encode(options.target.graph) : DEFAULT_GRAPH_ID;
-    const blankPrefix = writer.freshBlankNodePrefix();
-    const toDataset = options.target.kind === 'dataset';
-    const parser = createRdfParser({
-      format: options.format,
-      baseIri: options.baseIri,
-      renameBlank: (label) => blankPrefix + label,
-      sink: (subject, predicate, object, graph) => {
-        let graphId = targetGraph;
-        // Quads naming the target graph itself are accepted, so a graph read as N-Quads or TriG can be written back.
-        if (graph !== undefined && !(options.target.kind === 'graph' && graph === options.target.graph)) {
-          if (!toDataset) throw new QuadInGraphPayloadError('the payload has quads in another graph than the target graph');
-          graphId = writer.encode(graph);
-        }
-        writer.insert(writer.encode(subject), writer.encode(predicate), writer.encode(object), graphId);
-      },
-    });
-    const decoder = new TextDecoder('utf-8', { fatal: true });
-    const decode = (chunk: Buffer | string, stream: boolean): string => {
-      if (typeof chunk === 'string') return chunk;
-      try {
-        return decoder.decode(chunk, { stream });
-      } catch {
-        throw new EncodingError('the payload is not valid UTF-8');
+type Chunks = AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer | Uint8Array | string>;
+
+export function loadRdf(store: QuadStore, chunks: Chunks, options: LoadOptions): Promise<LoadResult> {
+  return store.write((writer) => loadInto(writer, chunks, options));
+}
+
+/**
+ * Loads a payload inside a write transaction the caller holds. A throw leaves the transaction's
+ * state undefined: the caller must abort it.
+ */
+export async function loadInto(writer: StoreWriter, chunks: Chunks, options: LoadOptions): Promise<LoadResult> {
+  writer.finish();
+  const insertedBefore = writer.insertedQuads;
+  const createdGraph = prepareTarget(writer, options);
+  const targetGraph = options.target.kind === 'graph' && options.target.graph !== undefined ? writer.encode(options.target.graph) : DEFAULT_GRAPH_ID;
+  const blankPrefix = writer.freshBlankNodePrefix();
+  const toDataset = options.target.kind === 'dataset';
+  const parser = createRdfParser({
+    format: options.format,
+    baseIri: options.baseIri,
+    renameBlank: (label) => blankPrefix + label,
+    sink: (subject, predicate, object, graph) => {
+      let graphId = targetGraph;
+      // Quads naming the target graph itself are accepted, so a graph read as N-Quads or TriG can be written back.
+      if (graph !== undefined && !(options.target.kind === 'graph' && graph === options.target.graph)) {
+        if (!toDataset) throw new QuadInGraphPayloadError('the payload has quads in another graph than the target graph');
+        graphId = writer.encode(graph);
       }
-    };
-    for await (const chunk of chunks) {
-      parser.push(decode(chunk, true));
-      options.onProgress?.(parser.quadCount);
-    }
-    parser.push(decode(Buffer.alloc(0), false));
-    await parser.end();
-    writer.finish();
-    return { parsedQuads: parser.quadCount, insertedQuads: writer.insertedQuads, createdGraph };
+      writer.insert(writer.encode(subject), writer.encode(predicate), writer.encode(object), graphId);
+    },
   });
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const decode = (chunk: Buffer | Uint8Array | string, stream: boolean): string => {
+    if (typeof chunk === 'string') return chunk;
+    try {
+      return decoder.decode(chunk, { stream });
+    } catch {
+      throw new EncodingError('the payload is not valid UTF-8');
+    }
+  };
+  for await (const chunk of chunks) {
+    parser.push(decode(chunk, true));
+    options.onProgress?.(parser.quadCount);
+  }
+  parser.push(decode(Buffer.alloc(0), false));
+  await parser.end();
+  writer.finish();
+  return { parsedQuads: parser.quadCount, insertedQuads: writer.insertedQuads - insertedBefore, createdGraph };
 }
 
 function prepareTarget(writer: StoreWriter, options: LoadOptions): boolean {

@@ -127,6 +127,17 @@ export class PeerTransport {
     return this.peers.get(id)?.ready ?? false;
   }
 
+  /** Bytes queued for a peer and not yet handed to its socket (for pacing bulk sends). */
+  queuedBytes(id: string): number {
+    const peer = this.peers.get(id);
+    return peer ? peer.queuedBytes + (peer.socket?.writableLength ?? 0) : 0;
+  }
+
+  /** Peers this transport sends to (dialled or accepted). */
+  peerIds(): string[] {
+    return [...this.peers.keys()];
+  }
+
   droppedMessages(id: string): number {
     return this.peers.get(id)?.droppedMessages ?? 0;
   }

@@ -1,0 +1,72 @@
+/**
+ * `--join URL`: a brand-new node asks a member (over its HTTP API) to add it as a learner, learns
+ * the members' Raft addresses from the answer, and once it has caught up asks to be promoted to a
+ * voter. The leader decides when it is caught up (POST .../promote answers 409 until then).
+ */
+import type { LogFn } from './cluster-node.ts';
+
+const JOIN_ATTEMPTS = 120;
+const RETRY_MS = 500;
+const PROMOTE_ATTEMPTS = 7200;
+
+interface StatusBody {
+  members?: Array<{ id: string; raftAddr: string | null }>;
+  error?: { code: string; message: string };
+}
+
+async function post(url: string, body: unknown): Promise<{ status: number; body: StatusBody }> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
+  const text = await response.text();
+  let parsed: StatusBody = {};
+  try {
+    parsed = JSON.parse(text) as StatusBody;
+  } catch {
+    // not JSON: reported by status below
+  }
+  return { status: response.status, body: parsed };
+}
+
+/** Adds this node as a learner through `joinUrl`; returns the other members' Raft addresses. */
+export async function joinCluster(joinUrl: string, nodeId: string, raftAddr: string, log: LogFn): Promise<Record<string, string>> {
+  const url = new URL('/cluster/members', joinUrl).toString();
+  let lastError = '';
+  for (let attempt = 0; attempt < JOIN_ATTEMPTS; attempt++) {
+    try {
+      const { status, body } = await post(url, { id: nodeId, raftAddr, learner: true });
+      if (status === 201 || status === 200) {
+        const peers: Record<string, string> = {};
+        for (const member of body.members ?? []) if (member.id !== nodeId && member.raftAddr) peers[member.id] = member.raftAddr;
+        log('info', 'joined the cluster as a learner', { through: joinUrl, members: Object.keys(peers) });
+        return peers;
+      }
+      lastError = `${status} ${body.error?.code ?? ''} ${body.error?.message ?? ''}`.trim();
+      if (status !== 503 && status !== 409) throw new Error(`the cluster refused to add this node: ${lastError}`);
+    } catch (error) {
+      if ((error as Error).message.startsWith('the cluster refused')) throw error;
+      lastError = (error as Error).message;
+    }
+    await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+  }
+  throw new Error(`could not join through ${joinUrl}: ${lastError}`);
+}
+
+/** Asks for promotion to voter until the leader agrees this node has caught up. */
+export async function promoteWhenCaughtUp(joinUrl: string, nodeId: string, signal: AbortSignal, log: LogFn): Promise<void> {
+  const url = new URL(`/cluster/members/${encodeURIComponent(nodeId)}/promote`, joinUrl).toString();
+  for (let attempt = 0; attempt < PROMOTE_ATTEMPTS && !signal.aborted; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+    try {
+      const { status, body } = await post(url, {});
+      if (status === 200) {
+        log('info', 'promoted to voter', { nodeId });
+        return;
+      }
+      if (status !== 409 && status !== 503) {
+        log('warn', 'promotion refused', { status, error: body.error });
+        return;
+      }
+    } catch {
+      // the member we joined through is unreachable for now: try again
+    }
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * What a normal Raft log entry carries: one client write, with everything its effect depends on
+ * besides the store state (the proposer's clock for NOW(), the text or bytes to apply), so every
+ * replica that applies it ends with the same bytes. Encoded with msgpack.
+ */
+import { pack, unpack } from 'msgpackr';
+import type { RdfFormat } from '../rdf/media-types.ts';
+import type { LoadTarget } from '../store/rdf-loader.ts';
+
+export type WriteCommand =
+  | {
+      kind: 'update';
+      text: string;
+      baseIri?: string;
+      /** The protocol's using-graph-uri / using-named-graph-uri. */
+      dataset?: { defaultGraphs: string[]; namedGraphs: string[] };
+    }
+  | { kind: 'load'; format: RdfFormat; target: LoadTarget; replace: boolean; baseIri?: string; body: Uint8Array }
+  /** GSP DELETE: `graph` null is the default graph. */
+  | { kind: 'deleteGraph'; graph: string | null };
+
+export interface LogCommand {
+  /** Unique per proposal: the proposing node matches its waiting request to the applied entry. */
+  requestId: string;
+  /** A retry with the same key applies at most once (the retry gets the first outcome). */
+  idempotencyKey?: string;
+  /** The proposer's clock when the request arrived: NOW() and idempotency expiry use it. */
+  timeMs: number;
+  command: WriteCommand;
+}
+
+/** How an applied write ended, the same on every replica (a failure changes nothing). */
+export type WriteOutcome =
+  | { ok: true; insertedQuads: number; removedQuads: number; parsedQuads?: number; createdGraph?: boolean }
+  | { ok: false; code: WriteErrorCode; message: string; line?: number; column?: number };
+
+/** Error catalogue codes (server/errors.ts) a write can fail with when it is applied. */
+export type WriteErrorCode = 'rdf_syntax' | 'sparql_syntax' | 'sparql_invalid' | 'update_failed' | 'triples_only' | 'bad_request' | 'graph_not_found';
+
+export function encodeLogCommand(command: LogCommand): Uint8Array {
+  return pack(command);
+}
+
+export function decodeLogCommand(data: Uint8Array): LogCommand {
+  return unpack(data) as LogCommand;
+}
