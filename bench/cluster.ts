@@ -485,7 +485,7 @@ export async function runClusterBench(options: BenchOptions): Promise<void> {
       try {
         await stopEtcdCluster(etcd);
         matchedEtcd = await startEtcdCluster(join(base, 'etcd-matched'), { heartbeatMs, electionMs });
-        const matched = { ...etcdSystem(matchedEtcd), label: `etcd (--heartbeat-interval ${heartbeatMs} --election-timeout ${electionMs}, as ours)` };
+        const matched = { ...etcdSystem(matchedEtcd), label: `etcd, our timing (--heartbeat-interval ${heartbeatMs} --election-timeout ${electionMs})` };
         failovers.set(matched, await failover(matched, FAILOVER_TRIALS, { next: 0 }, log));
       } catch (error) {
         log(`etcd with our timing (heartbeat ${heartbeatMs} ms, election ${electionMs} ms) could not be run: ${(error as Error).message}`);
