@@ -6,6 +6,7 @@
 import { pack, unpack } from 'msgpackr';
 import type { RdfFormat } from '../rdf/media-types.ts';
 import type { LoadTarget } from '../store/rdf-loader.ts';
+import type { DataOperation } from '../sparql/update-engine.ts';
 
 export type WriteCommand =
   | {
@@ -15,6 +16,8 @@ export type WriteCommand =
       /** The protocol's using-graph-uri / using-named-graph-uri. */
       dataset?: { defaultGraphs: string[]; namedGraphs: string[] };
     }
+  /** An update of INSERT DATA / DELETE DATA only, as concrete quads (no parsing when applied). */
+  | { kind: 'data'; operations: DataOperation[] }
   | { kind: 'load'; format: RdfFormat; target: LoadTarget; replace: boolean; baseIri?: string; body: Uint8Array }
   /** GSP DELETE: `graph` null is the default graph. */
   | { kind: 'deleteGraph'; graph: string | null };

@@ -23,7 +23,7 @@ import { DEFAULT_GRAPH_ID } from '../store/indexes.ts';
 import { loadInto, QuadInGraphPayloadError, EncodingError } from '../store/rdf-loader.ts';
 import { iriKey } from '../rdf/term-key.ts';
 import { RdfSyntaxError } from '../rdf/syntax-error.ts';
-import { prepareUpdate, runUpdate } from '../sparql/update-engine.ts';
+import { applyDataOperations, prepareUpdate, runUpdate } from '../sparql/update-engine.ts';
 import { SparqlSemanticError, SparqlSyntaxError, UpdateExecutionError } from '../sparql/sparql-errors.ts';
 import { decodeLogCommand, type LogCommand, type WriteOutcome } from './log-command.ts';
 import { decodeMemberContext } from './membership.ts';
@@ -193,6 +193,10 @@ async function execute(writer: StoreWriter, { command, timeMs }: LogCommand): Pr
     case 'update': {
       const update = prepareUpdate(command.text, command.baseIri);
       const summary = await runUpdate(writer, update, { now: new Date(timeMs), baseIri: command.baseIri, protocolDataset: command.dataset });
+      return { ok: true, insertedQuads: summary.insertedQuads, removedQuads: summary.removedQuads };
+    }
+    case 'data': {
+      const summary = applyDataOperations(writer, command.operations);
       return { ok: true, insertedQuads: summary.insertedQuads, removedQuads: summary.removedQuads };
     }
     case 'load': {

@@ -9,8 +9,9 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { QuadStore } from '../store/quad-store.ts';
 import type { ClusterNode } from '../cluster/cluster-node.ts';
+import type { WriteCommand } from '../cluster/log-command.ts';
 import { prepareQuery, executeQuery } from '../sparql/query-engine.ts';
-import { prepareUpdate } from '../sparql/update-engine.ts';
+import { dataOperations, prepareUpdate } from '../sparql/update-engine.ts';
 import { RESULT_MEDIA_TYPES, type ResultFormat } from '../sparql/result-formats.ts';
 import { QueryTimeoutError, QueryCancelledError } from '../sparql/sparql-errors.ts';
 import { renderResult, type RenderFormats } from '../sparql/result-rendering.ts';
@@ -129,10 +130,11 @@ export function registerSparqlRoutes(app: FastifyInstance, options: SparqlRouteO
     if (protocol.kind === 'update') {
       if (request.principalRole && !roleAllows(request.principalRole, 'write')) throw new ApiError('forbidden', `Updates need the write role; you have ${request.principalRole}.`);
       // A malformed update is refused here, before anything is proposed.
-      prepareUpdate(protocol.text);
+      const update = prepareUpdate(protocol.text);
       const dataset = protocol.defaultGraphs.length > 0 || protocol.namedGraphs.length > 0 ? { defaultGraphs: protocol.defaultGraphs, namedGraphs: protocol.namedGraphs } : undefined;
-      const idempotencyKey = idempotencyKeyOf(request);
-      const { index, outcome } = await options.node.write({ kind: 'update', text: protocol.text, dataset }, { idempotencyKey, timeoutMs: options.writeTimeoutMs });
+      const data = dataOperations(update);
+      const command: WriteCommand = data ? { kind: 'data', operations: data } : { kind: 'update', text: protocol.text, dataset };
+      const { index, outcome } = await options.node.write(command, { idempotencyKey: idempotencyKeyOf(request), timeoutMs: options.writeTimeoutMs });
       const summary = replyToWrite(reply, index, outcome);
       reply.header('x-quads-inserted', String(summary.insertedQuads)).header('x-quads-removed', String(summary.removedQuads));
       return reply.code(204).send();

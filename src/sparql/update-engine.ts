@@ -65,6 +65,51 @@ export async function runUpdate(writer: StoreWriter, update: S.Update, options: 
   return { operations: update.updates.length, insertedQuads: writer.insertedQuads - insertedBefore, removedQuads: writer.removedQuads - removedBefore };
 }
 
+/** A quad of an INSERT DATA or DELETE DATA operation; a null graph is the default graph. */
+export type DataQuad = [subject: TermKey, predicate: TermKey, object: TermKey, graph: TermKey | null];
+export type DataOperation = { kind: 'insert' | 'delete'; quads: DataQuad[] };
+
+/**
+ * An update made only of INSERT DATA and DELETE DATA operations without blank nodes, as the
+ * concrete quads each adds or removes (nothing to evaluate); undefined for any other update. The
+ * cluster logs these instead of the text, so replicas apply them without parsing.
+ */
+export function dataOperations(update: S.Update): DataOperation[] | undefined {
+  const translator = new Translator();
+  const operations: DataOperation[] = [];
+  for (const op of update.updates) {
+    if (!('updateType' in op) || (op.updateType !== 'insert' && op.updateType !== 'delete')) return undefined;
+    const quads: DataQuad[] = [];
+    for (const quad of translator.quads(op.updateType === 'insert' ? op.insert : op.delete)) {
+      const terms = [quad.subject, quad.predicate, quad.object, ...(quad.graph ? [quad.graph] : [])];
+      if (terms.some((term) => isVariable(term) || term.key.startsWith('_:'))) return undefined;
+      const [subject, predicate, object, graph] = terms as Array<{ key: TermKey }>;
+      quads.push([subject.key, predicate.key, object.key, graph ? graph.key : null]);
+    }
+    operations.push({ kind: op.updateType, quads });
+  }
+  return operations;
+}
+
+/** Applies `dataOperations` inside a write transaction the caller holds: the same effect as running the update. */
+export function applyDataOperations(writer: StoreWriter, operations: DataOperation[]): UpdateSummary {
+  writer.finish();
+  const insertedBefore = writer.insertedQuads;
+  const removedBefore = writer.removedQuads;
+  for (const operation of operations) {
+    if (operation.kind === 'insert') {
+      for (const [s, p, o, g] of operation.quads) writer.insertTerms(s, p, o, g ?? undefined);
+      continue;
+    }
+    for (const [s, p, o, g] of operation.quads) {
+      const ids = [writer.lookup(s), writer.lookup(p), writer.lookup(o), g === null ? DEFAULT_GRAPH_ID : writer.lookup(g)];
+      if (ids.every((id) => id !== undefined)) writer.remove(ids as IdQuad);
+    }
+  }
+  writer.finish();
+  return { operations: operations.length, insertedQuads: writer.insertedQuads - insertedBefore, removedQuads: writer.removedQuads - removedBefore };
+}
+
 class UpdateRun {
   private readonly translator = new Translator();
   private readonly blankPrefix: string;
