@@ -261,3 +261,54 @@ test('application metadata: atomic with the data, apart from the store keys, lis
     await reopened.close();
   });
 });
+
+test('snapshot reads while a write is open and awaiting see committed data only', async () => {
+  await withStore(async (store) => {
+    await store.write((w) => {
+      w.insertTerms(ex('s'), ex('p'), ex('o'), ex('g'));
+      w.putMeta('applied', 1);
+    });
+    const before = store.snapshot();
+    const ids = { s: before.lookup(ex('s'))!, p: before.lookup(ex('p'))!, o: before.lookup(ex('o'))!, g: before.lookup(ex('g'))! };
+    let release!: () => void;
+    const paused = new Promise<void>((resolve) => (release = resolve));
+    let written!: () => void;
+    const wrote = new Promise<void>((resolve) => (written = resolve));
+    const writing = store.write(async (w) => {
+      w.remove([ids.s, ids.p, ids.o, ids.g]);
+      w.insertTerms(ex('new'), ex('p'), ex('o'), undefined);
+      w.putMeta('applied', 2);
+      w.finish();
+      written();
+      await paused;
+    });
+    await wrote;
+    // Taken while the write transaction is open: the last committed state.
+    const during = store.snapshot();
+    try {
+      for (const snap of [before, during]) {
+        assert.equal(snap.has([ids.s, ids.p, ids.o, ids.g]), true);
+        // The new term may already have an id (the dictionary hands it out early), but no quad uses it.
+        const fresh = snap.lookup(ex('new'));
+        if (fresh !== undefined) assert.deepEqual([...snap.match({ subject: fresh })], []);
+        assert.equal(snap.graphQuadCount(ids.g), 1);
+        assert.equal(snap.graphQuadCount(DEFAULT_GRAPH_ID), 0);
+        assert.equal(snap.predicateQuadCount(ids.p), 1);
+        assert.equal(snap.graphExists(ids.g), true);
+        assert.equal(snap.getMeta('applied'), 1);
+        assert.equal(snap.decode(ids.s), ex('s'));
+        assert.equal([...snap.match({})].length, 1);
+      }
+    } finally {
+      release();
+      await writing;
+      during.release();
+      before.release();
+    }
+    const after = store.snapshot();
+    assert.equal(after.getMeta('applied'), 2);
+    assert.equal(after.has([ids.s, ids.p, ids.o, ids.g]), false);
+    assert.notEqual(after.lookup(ex('new')), undefined);
+    after.release();
+  });
+});

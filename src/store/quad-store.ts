@@ -11,7 +11,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, type Database, type RootDatabase, type Transaction } from 'lmdb';
-import { Dictionary } from './dictionary.ts';
+import { Dictionary, DICTIONARY_DATABASES, type DictionaryRead } from './dictionary.ts';
 import {
   INDEXES,
   DEFAULT_INDEXES,
@@ -77,14 +77,22 @@ function appMetaKeys(meta: Database, prefix: string, transaction: Transaction | 
   return keys.sort();
 }
 
+/** The part of lmdb-js's environment object that reads consult: the thread's open write transaction. */
+interface LmdbEnvironment {
+  writeTxn?: unknown;
+}
+
 export class QuadStore {
   readonly path: string;
   private readonly root: RootDatabase;
+  private readonly environment: LmdbEnvironment;
   private readonly meta: Database;
   private readonly indexDbs: Map<IndexSpec, Database<Buffer, Buffer>>;
   /** graph id -> quad count; present for every graph that exists (the default graph always). */
   private readonly graphCounts: Database<number, number>;
   private readonly predicateCounts: Database<number, number>;
+  /** Every database of the environment by name, keys and values as stored bytes (snapshots copy these). */
+  private readonly rawDbs: ReadonlyMap<string, Database<Buffer, Buffer>>;
   readonly dictionary: Dictionary;
   private readonly insertBatchQuads: number;
   private writeTail: Promise<unknown> = Promise.resolve();
@@ -103,12 +111,17 @@ export class QuadStore {
       noReadAhead: true,
       maxReaders: 1024,
     } as Parameters<typeof open>[0]);
+    this.environment = (this.root as unknown as { env: LmdbEnvironment }).env;
+    assert(typeof this.environment === 'object' && this.environment !== null, 'lmdb root database without an environment');
     this.meta = this.root.openDB({ name: 'meta' });
     this.indexDbs = new Map(INDEXES.map((index) => [index, this.root.openDB({ name: index.name, keyEncoding: 'binary', encoding: 'binary' })]));
     this.graphCounts = this.root.openDB({ name: 'graph-counts' });
     this.predicateCounts = this.root.openDB({ name: 'predicate-counts' });
     this.dictionary = new Dictionary(this.root, this.meta, options.termCacheEntries ?? 200_000);
     this.insertBatchQuads = options.insertBatchQuads ?? 250_000;
+    // Opened last and all at once: opening a database ends lmdb's current read transaction.
+    const names = ['meta', ...DICTIONARY_DATABASES, ...INDEXES.map((index) => index.name), 'graph-counts', 'predicate-counts'];
+    this.rawDbs = new Map(names.map((name) => [name, this.root.openDB({ name, keyEncoding: 'binary', encoding: 'binary' }) as Database<Buffer, Buffer>]));
   }
 
   static open(options: QuadStoreOptions): QuadStore {
@@ -120,8 +133,7 @@ export class QuadStore {
    * If `body` throws (or rejects), nothing it wrote is kept.
    */
   write<T>(body: (writer: StoreWriter) => T | Promise<T>): Promise<T> {
-    const run = async (): Promise<T> => {
-      assert(!this.closed, 'store is closed');
+    return this.enqueue(async () => {
       const writer = new StoreWriter(this, this.dictionary, this.insertBatchQuads);
       let result!: T;
       try {
@@ -136,6 +148,38 @@ export class QuadStore {
       }
       this.dictionary.afterCommit();
       return result;
+    });
+  }
+
+  /**
+   * @internal Replaces the whole store in one write transaction (snapshot install): every database
+   * is emptied, then `body` writes stored bytes straight into them. If `body` throws, the store is
+   * left as it was. Afterwards ids may name other terms, so the dictionary starts a new generation.
+   */
+  replaceContents<T>(body: (databases: ReadonlyMap<string, Database<Buffer, Buffer>>) => Promise<T>): Promise<T> {
+    return this.enqueue(async () => {
+      this.dictionary.beginReplace();
+      let result!: T;
+      let nextTermId!: number;
+      try {
+        await this.root.childTransaction(async () => {
+          for (const db of this.rawDbs.values()) db.clearSync();
+          result = await body(this.rawDbs);
+          nextTermId = this.dictionary.installedNextId();
+        });
+      } catch (error) {
+        this.dictionary.afterAbort();
+        throw error;
+      }
+      this.dictionary.afterReplace(nextTermId);
+      return result;
+    });
+  }
+
+  private enqueue<T>(body: () => Promise<T>): Promise<T> {
+    const run = (): Promise<T> => {
+      assert(!this.closed, 'store is closed');
+      return body();
     };
     const next = this.writeTail.then(run, run);
     this.writeTail = next.catch(() => undefined);
@@ -148,12 +192,36 @@ export class QuadStore {
     return new Snapshot(this, this.root.useReadTransaction());
   }
 
+  /** Resolves once every committed write is on disk. */
+  async flushed(): Promise<void> {
+    await this.writeTail;
+    await this.root.flushed;
+  }
+
   /** Waits for queued writes, then closes the environment. */
   async close(): Promise<void> {
     if (this.closed) return;
     await this.writeTail;
     this.closed = true;
     await this.root.close();
+  }
+
+  /**
+   * @internal Runs a synchronous point read of a snapshot. lmdb-js point reads (`get`) use the
+   * thread's open write transaction whenever there is one, ignoring their `transaction` option; a
+   * write may await (a streamed load, a snapshot install), so a snapshot read in the meantime would
+   * see its uncommitted writes. Hiding that transaction for the read makes lmdb use the snapshot's.
+   * (Range reads honour the option already.)
+   */
+  readIsolated<T>(read: () => T): T {
+    const writeTxn = this.environment.writeTxn;
+    if (!writeTxn) return read();
+    this.environment.writeTxn = undefined;
+    try {
+      return read();
+    } finally {
+      this.environment.writeTxn = writeTxn;
+    }
   }
 
   /** @internal */ indexDb(index: IndexSpec): Database<Buffer, Buffer> {
@@ -168,16 +236,27 @@ export class QuadStore {
   /** @internal */ metaDb(): Database {
     return this.meta;
   }
+  /** @internal Every database, keys and values as stored bytes, in a fixed order. */
+  rawDatabases(): ReadonlyMap<string, Database<Buffer, Buffer>> {
+    return this.rawDbs;
+  }
+  /** @internal The names of the databases the environment holds, as of `transaction`. */
+  environmentDatabaseNames(transaction: Transaction): string[] {
+    return [...this.root.getKeys({ transaction })].map(String);
+  }
 }
 
 /** A read transaction: everything read through it is one committed state. */
 export class Snapshot {
   private released = false;
+  private readonly dictionaryRead: DictionaryRead;
 
   constructor(
     private readonly store: QuadStore,
     readonly transaction: Transaction,
-  ) {}
+  ) {
+    this.dictionaryRead = { transaction, generation: store.dictionary.readGeneration() };
+  }
 
   /** Quads matching the pattern, as id tuples, in the chosen index's order. */
   *match(pattern: IdPattern, scope: GraphScope = 'all'): Generator<IdQuad> {
@@ -216,15 +295,15 @@ export class Snapshot {
   has(quad: IdQuad): boolean {
     const index = quad[3] === DEFAULT_GRAPH_ID ? DEFAULT_INDEXES[0] : NAMED_INDEXES[0];
     const key = encodeKey(index, quad, Buffer.allocUnsafe(index.keyBytes));
-    return this.store.indexDb(index).get(key, { transaction: this.transaction }) !== undefined;
+    return this.store.readIsolated(() => this.store.indexDb(index).get(key, { transaction: this.transaction })) !== undefined;
   }
 
   lookup(term: TermKey): number | undefined {
-    return this.store.dictionary.lookup(term, this.transaction);
+    return this.store.readIsolated(() => this.store.dictionary.lookup(term, this.dictionaryRead));
   }
 
   decode(id: number): TermKey {
-    return this.store.dictionary.decode(id, this.transaction);
+    return this.store.readIsolated(() => this.store.dictionary.decode(id, this.dictionaryRead));
   }
 
   /** Named graphs that exist (possibly empty), with their quad counts. */
@@ -235,16 +314,17 @@ export class Snapshot {
   }
 
   graphExists(graphId: number): boolean {
-    return graphId === DEFAULT_GRAPH_ID || this.store.graphCountDb().get(graphId, { transaction: this.transaction }) !== undefined;
+    return graphId === DEFAULT_GRAPH_ID || this.store.readIsolated(() => this.store.graphCountDb().get(graphId, { transaction: this.transaction })) !== undefined;
   }
 
   graphQuadCount(graphId: number): number {
-    return this.store.graphCountDb().get(graphId, { transaction: this.transaction }) ?? 0;
+    return this.store.readIsolated(() => this.store.graphCountDb().get(graphId, { transaction: this.transaction })) ?? 0;
   }
 
   /** Application metadata (see StoreWriter.putMeta); undefined if absent. */
   getMeta(key: string): unknown {
-    return this.store.metaDb().get(appMetaKey(key), { transaction: this.transaction });
+    const metaKey = appMetaKey(key);
+    return this.store.readIsolated(() => this.store.metaDb().get(metaKey, { transaction: this.transaction }));
   }
 
   /** Application metadata keys starting with `prefix`, sorted. */
@@ -254,7 +334,7 @@ export class Snapshot {
 
   /** How many quads (in any graph) have this predicate: a planner statistic. */
   predicateQuadCount(predicateId: number): number {
-    return this.store.predicateCountDb().get(predicateId, { transaction: this.transaction }) ?? 0;
+    return this.store.readIsolated(() => this.store.predicateCountDb().get(predicateId, { transaction: this.transaction })) ?? 0;
   }
 
   statistics(): StoreStatistics {
@@ -267,6 +347,23 @@ export class Snapshot {
     const indexEntries: Record<string, number> = {};
     for (const index of INDEXES) indexEntries[index.name] = (this.store.indexDb(index).getStats() as { entryCount: number }).entryCount;
     return { quads, namedGraphs, indexEntries };
+  }
+
+  /** @internal The name of every database of the environment (checked against the store's list). */
+  rawDatabaseNames(): string[] {
+    assert(!this.released, 'snapshot used after release');
+    const known = [...this.store.rawDatabases().keys()];
+    const present = this.store.environmentDatabaseNames(this.transaction).sort();
+    assert(present.join() === [...known].sort().join(), `the environment holds databases [${present}], the store knows [${known}]`);
+    return known;
+  }
+
+  /** @internal Every record of one database, as stored bytes, in key order, at this snapshot. */
+  rawRecords(database: string): Iterable<{ key: Buffer; value: Buffer }> {
+    assert(!this.released, 'snapshot used after release');
+    const db = this.store.rawDatabases().get(database);
+    assert(db !== undefined, `no database ${database}`);
+    return db.getRange({ transaction: this.transaction });
   }
 
   release(): void {
