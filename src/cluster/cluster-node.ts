@@ -110,6 +110,8 @@ const PROMOTE_MAX_LAG_ENTRIES = 64;
 const SNAPSHOT_SEND_WINDOW_BYTES = 8 * 2 ** 20;
 const SNAPSHOT_SEND_TIMEOUT_MS = 10 * 60_000;
 const MAX_MESSAGE_BYTES = 1024 * 1024;
+/** Applied batches not fsynced with their commit reach the disk at least this often. */
+const STORE_FLUSH_INTERVAL_MS = 1_000;
 
 export class ClusterNode {
   readonly nodeId: NodeId;
@@ -123,6 +125,7 @@ export class ClusterNode {
   private readonly requestPrefix = `${randomBytes(6).toString('hex')}`;
   private requestCounter = 0;
   private tickTimer: NodeJS.Timeout | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
   private inbox: Array<() => void> = [];
   private loopScheduled = false;
   private loopRunning = false;
@@ -200,10 +203,15 @@ export class ClusterNode {
     const wal = WriteAheadLog.open(join(options.dataDir, 'raft', 'wal'));
     let stateMachine!: StateMachine;
     let node: ClusterNode | undefined;
-    stateMachine = new StateMachine(options.store, (cc) => {
-      if (!node) throw new Error('configuration change before the node started');
-      return node.raw.applyConfChange(cc);
-    });
+    stateMachine = new StateMachine(
+      options.store,
+      (cc) => {
+        if (!node) throw new Error('configuration change before the node started');
+        return node.raw.applyConfChange(cc);
+      },
+      // A one-node cluster has no other copy to recover from: its store is fsynced with each batch.
+      () => !node || node.isSoleMember(),
+    );
     const fresh = wal.lastIndex() === 0 && wal.initialState().hardState.term === 0;
     if (fresh && stateMachine.applied.index === 0) {
       const members = options.initialCluster ?? (options.knownPeers ? undefined : { [options.nodeId]: options.raftAddr });
@@ -227,6 +235,7 @@ export class ClusterNode {
     node = new ClusterNode(options, wal, stateMachine);
     await node.transport.start();
     node.tickTimer = setInterval(() => node!.enqueue(() => node!.raw.tick()), options.heartbeatIntervalMs);
+    node.flushTimer = setInterval(() => void options.store.flushed().catch((error: Error) => node!.fail(error)), STORE_FLUSH_INTERVAL_MS);
     node.log('info', 'raft node started', { nodeId: options.nodeId, appliedIndex: applied.index, lastIndex: wal.lastIndex(), voters: applied.confState.voters, learners: applied.confState.learners });
     node.enqueue(() => undefined);
     return node;
@@ -819,6 +828,7 @@ export class ClusterNode {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.tickTimer);
+    clearInterval(this.flushTimer);
     const error = new ClusterError('no_leader', 'The node is shutting down.');
     for (const waiter of [...this.writeWaiters.values(), ...this.confWaiters.values()]) {
       clearTimeout(waiter.timer);
@@ -839,6 +849,7 @@ export class ClusterNode {
     // Wait for a Ready being handled to finish before the log closes.
     for (let i = 0; i < 1000 && this.loopRunning; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     this.wal.close();
+    await this.store.flushed().catch((error: Error) => this.log('error', 'store flush failed at shutdown', { error: error.message }));
   }
 
   private fail(error: Error): void {

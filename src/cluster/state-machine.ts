@@ -84,6 +84,12 @@ export class StateMachine {
     readonly store: QuadStore,
     /** Applies a configuration change to the Raft core and returns the new configuration. */
     private readonly applyConfChange: (cc: ConfChange) => ConfState,
+    /**
+     * Whether an applied batch must be on disk before it counts as applied. Not needed while
+     * other members hold the log: after a crash the entries are applied again from the log, which
+     * is fsynced, and the store is fsynced before the log is compacted.
+     */
+    private readonly syncEachApply: () => boolean = () => true,
   ) {
     this.state = readAppliedState(store);
   }
@@ -162,7 +168,7 @@ export class StateMachine {
       // with the batch so a restart starts the core from it.
       for (const cc of confChanges) next.confState = nextConfState(next.confState, cc);
       writer.putMeta(APPLIED_KEY, next);
-    });
+    }, { sync: this.syncEachApply() });
     // Only now, with the batch committed, does the core learn of the changes.
     for (const cc of confChanges) this.applyConfChange(cc);
     this.state = next;

@@ -10,7 +10,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { open, type Database, type RootDatabase, type Transaction } from 'lmdb';
+import { open, TransactionFlags, type Database, type RootDatabase, type Transaction } from 'lmdb';
 import { Dictionary, DICTIONARY_DATABASES, type DictionaryRead } from './dictionary.ts';
 import {
   INDEXES,
@@ -96,6 +96,8 @@ export class QuadStore {
   readonly dictionary: Dictionary;
   private readonly insertBatchQuads: number;
   private writeTail: Promise<unknown> = Promise.resolve();
+  /** A commit made with `sync: false` may not be on disk yet. */
+  private unsyncedWrites = false;
   private closed = false;
 
   private constructor(options: QuadStoreOptions) {
@@ -129,19 +131,28 @@ export class QuadStore {
   }
 
   /**
-   * Runs `body` in one atomic, durable write transaction, after every earlier write finished.
-   * If `body` throws (or rejects), nothing it wrote is kept.
+   * Runs `body` in one atomic write transaction, after every earlier write finished. If `body`
+   * throws (or rejects), nothing it wrote is kept. Durable when it resolves, unless `sync` is
+   * false: then the commit is visible at once and reaches the disk with a later synced commit or
+   * `flushed()` (for a caller that can replay the write from a log of its own after a crash).
    */
-  write<T>(body: (writer: StoreWriter) => T | Promise<T>): Promise<T> {
+  write<T>(body: (writer: StoreWriter) => T | Promise<T>, options: { sync?: boolean } = {}): Promise<T> {
     return this.enqueue(async () => {
       const writer = new StoreWriter(this, this.dictionary, this.insertBatchQuads);
       let result!: T;
+      const transaction = async () => {
+        result = await body(writer);
+        writer.finish();
+        this.dictionary.beforeCommit();
+      };
       try {
-        await this.root.childTransaction(async () => {
-          result = await body(writer);
-          writer.finish();
-          this.dictionary.beforeCommit();
-        });
+        if (options.sync === false) {
+          // LMDB's per-transaction MDB_NOSYNC (lmdb-js NO_SYNC_FLUSH), abortable, committed before returning.
+          await this.root.transactionSync(transaction, (TransactionFlags.ABORTABLE | TransactionFlags.SYNCHRONOUS_COMMIT | TransactionFlags.NO_SYNC_FLUSH) as TransactionFlags);
+          this.unsyncedWrites = true;
+        } else {
+          await this.root.childTransaction(transaction);
+        }
       } catch (error) {
         this.dictionary.afterAbort();
         throw error;
@@ -195,6 +206,10 @@ export class QuadStore {
   /** Resolves once every committed write is on disk. */
   async flushed(): Promise<void> {
     await this.writeTail;
+    if (this.unsyncedWrites) {
+      this.unsyncedWrites = false;
+      await new Promise<void>((resolve, reject) => (this.root as unknown as { sync(callback: (error?: Error) => void): void }).sync((error) => (error ? reject(error) : resolve())));
+    }
     await this.root.flushed;
   }
 
