@@ -582,6 +582,7 @@ export class ClusterNode {
         await this.handleReady(rd);
         this.raw.advance();
         this.afterAdvance();
+        await this.compactLogIfDue();
         this.drainInbox();
       }
     } catch (error) {
@@ -600,7 +601,7 @@ export class ClusterNode {
     this.sendAll(rd.messages);
     if (rd.snapshot) await this.installReceivedSnapshot(rd.snapshot);
     if (rd.entries.length > 0 || rd.hardState) {
-      this.wal.save({ entries: rd.entries, hardState: rd.hardState ?? undefined });
+      await this.wal.saveAsync({ entries: rd.entries, hardState: rd.hardState ?? undefined });
       for (const entry of rd.entries) this.logBytesSinceCompaction += entry.data.byteLength + 32;
     }
     this.sendAll(rd.messagesAfterPersist);
@@ -616,25 +617,17 @@ export class ClusterNode {
       this.updatePeers();
       if (!this.isMember()) this.log('warn', 'this node was removed from the cluster; it no longer takes part', { nodeId: this.nodeId });
     }
-    if (this.logBytesSinceCompaction >= this.options.compactLogBytes) void this.compactLog();
   }
 
-  private compacting = false;
-
-  /** Drops the log up to the applied index once the store has it on disk. */
-  private async compactLog(): Promise<void> {
-    if (this.compacting) return;
-    this.compacting = true;
-    try {
-      const index = this.stateMachine.applied.index;
-      await this.store.flushed();
-      if (this.closed || index <= this.wal.firstIndex() - 1 || index > this.wal.lastIndex()) return;
-      this.logBytesSinceCompaction = 0;
-      this.wal.compact(index);
-      this.log('info', 'log compacted', { index });
-    } finally {
-      this.compacting = false;
-    }
+  /** Drops the log up to the applied index once the store has it on disk (between Readies: the log has one writer). */
+  private async compactLogIfDue(): Promise<void> {
+    if (this.logBytesSinceCompaction < this.options.compactLogBytes) return;
+    const index = this.stateMachine.applied.index;
+    await this.store.flushed();
+    if (this.closed || index <= this.wal.firstIndex() - 1 || index > this.wal.lastIndex()) return;
+    this.logBytesSinceCompaction = 0;
+    this.wal.compact(index);
+    this.log('info', 'log compacted', { index });
   }
 
   private onSoftState(leader: NodeId | null): void {

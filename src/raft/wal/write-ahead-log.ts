@@ -13,7 +13,7 @@
  * point, configuration and hard state. A compaction starts a segment whose checkpoint also holds
  * the entries after the snapshot, and deletes every older segment.
  */
-import { closeSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { assert } from '../../util/assert.ts';
 import type { ConfState, Entry, HardState, Snapshot, SnapshotMetadata } from '../messages.ts';
@@ -198,6 +198,20 @@ export class WriteAheadLog implements Storage {
     for (const record of records) this.apply(record, segment);
   }
 
+  /**
+   * `save` with the fdatasync off the event loop (libuv's thread pool), so the process keeps
+   * serving while the disk works. No other write may start before it resolves.
+   */
+  async saveAsync(update: { entries?: Entry[]; hardState?: HardState }): Promise<void> {
+    const records: WalRecord[] = [];
+    for (const entry of update.entries ?? []) records.push({ type: 'entry', entry });
+    if (update.hardState) records.push({ type: 'hardState', hardState: update.hardState });
+    if (records.length === 0) return;
+    const segment = this.writeRecords(records);
+    await new Promise<void>((resolve, reject) => fdatasync(this.fd, (error) => (error ? reject(error) : resolve())));
+    for (const record of records) this.apply(record, segment);
+  }
+
   /** Records the configuration as of the applied index. */
   setConfState(confState: ConfState): void {
     const segment = this.writeDurably([{ type: 'confState', confState }]);
@@ -238,12 +252,18 @@ export class WriteAheadLog implements Storage {
   }
 
   private writeDurably(records: WalRecord[]): Segment {
+    const segment = this.writeRecords(records);
+    fdatasyncSync(this.fd);
+    return segment;
+  }
+
+  /** Writes records to the current segment (not yet synced). */
+  private writeRecords(records: WalRecord[]): Segment {
     assert(this.fd >= 0, 'write-ahead log is closed');
     if (this.currentBytes >= this.segmentBytes) this.startSegment(this.segments[this.segments.length - 1].sequence + 1);
     const bytes = Buffer.concat(records.map(encodeRecord));
     let written = 0;
     while (written < bytes.length) written += writeSync(this.fd, bytes, written);
-    fdatasyncSync(this.fd);
     this.currentBytes += bytes.length;
     return this.segments[this.segments.length - 1];
   }
