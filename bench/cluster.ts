@@ -20,6 +20,7 @@ import { once } from 'node:events';
 import { spawn, spawnSync } from 'node:child_process';
 import { CLI, ROOT } from './processes.ts';
 import { join, resolve } from 'node:path';
+import { cpus, loadavg } from 'node:os';
 import type { BenchOptions } from './run.ts';
 import { HttpClient, closedLoop, errorKind, formatErrors, mergeResults, percentile, type LoopResult, type WriteRequest } from './write-loop.ts';
 import {
@@ -264,18 +265,27 @@ function probeFirstAck(system: BenchSystem, client: HttpClient, targets: Member[
   });
 }
 
-async function failover(system: BenchSystem, trials: number, counter: { next: number }, log: (line: string) => void): Promise<FailoverOutcome> {
-  const outcome: FailoverOutcome = { times: [], gaveUp: 0, probeErrors: new Map(), lightAcked: 0, lightErrors: 0, catchUpMs: [] };
+function newFailoverOutcome(): FailoverOutcome {
+  return { times: [], gaveUp: 0, probeErrors: new Map(), lightAcked: 0, lightErrors: 0, catchUpMs: [] };
+}
+
+/**
+ * One failover trial: a light write loop on the system, the leader killed with SIGKILL, the probe
+ * timing the first acknowledged write, the killed member restarted with its arguments and waited
+ * for until it has caught up. Adds to `outcome`.
+ */
+async function failoverTrial(system: BenchSystem, outcome: FailoverOutcome, counter: { next: number }, trial: number, log: (line: string) => void): Promise<void> {
   const client = new HttpClient(PROBE_MAX_IN_FLIGHT + 8);
   let stop = false;
-  let lightTarget: Member | undefined;
+  const leader = await system.leader();
+  let lightTarget: Member | undefined = leader;
   // The light load: one client, one write at a time with a pause, to the leader; on a failure it
   // moves to another live member (which forwards to whichever leader there is). Each write is
   // abandoned after PROBE_TIMEOUT_MS like the probe's.
   const light = (async () => {
     while (!stop) {
       const live = system.members.filter((m) => m.alive());
-      const target = lightTarget && lightTarget.alive() ? lightTarget : live[0];
+      const target: Member | undefined = lightTarget && lightTarget.alive() ? lightTarget : live[0];
       if (target) {
         let ok = false;
         try {
@@ -287,7 +297,7 @@ async function failover(system: BenchSystem, trials: number, counter: { next: nu
         if (ok) outcome.lightAcked++;
         else {
           outcome.lightErrors++;
-          const others = system.members.filter((m) => m.alive() && m !== target);
+          const others: Member[] = system.members.filter((m) => m.alive() && m !== target);
           lightTarget = others[Math.floor(Math.random() * others.length)];
         }
       }
@@ -295,30 +305,25 @@ async function failover(system: BenchSystem, trials: number, counter: { next: nu
     }
   })();
   try {
-    for (let trial = 1; trial <= trials; trial++) {
-      const leader = await system.leader();
-      lightTarget = leader;
-      await sleep(500);
-      const survivors = system.members.filter((m) => m !== leader);
-      const t0 = performance.now();
-      const killed = leader.kill();
-      const probe = probeFirstAck(system, client, survivors, t0, counter, outcome.probeErrors);
-      await killed;
-      const ms = await probe;
-      if (ms === undefined) outcome.gaveUp++;
-      else outcome.times.push(ms);
-      const restarted = performance.now();
-      leader.restart();
-      await system.waitCaughtUp(leader, CATCH_UP_TIMEOUT_MS);
-      outcome.catchUpMs.push(performance.now() - restarted);
-      log(`  ${system.label} trial ${trial}: killed leader ${leader.name}, first acknowledged write after ${ms === undefined ? `none within ${PROBE_GIVE_UP_MS} ms` : `${ms.toFixed(0)} ms`}; restarted, caught up in ${(performance.now() - restarted).toFixed(0)} ms`);
-    }
+    await sleep(500);
+    const survivors = system.members.filter((m) => m !== leader);
+    const t0 = performance.now();
+    const killed = leader.kill();
+    const probe = probeFirstAck(system, client, survivors, t0, counter, outcome.probeErrors);
+    await killed;
+    const ms = await probe;
+    if (ms === undefined) outcome.gaveUp++;
+    else outcome.times.push(ms);
+    const restarted = performance.now();
+    leader.restart();
+    await system.waitCaughtUp(leader, CATCH_UP_TIMEOUT_MS);
+    outcome.catchUpMs.push(performance.now() - restarted);
+    log(`  ${system.label} trial ${trial}: killed leader ${leader.name}, first acknowledged write after ${ms === undefined ? `none within ${PROBE_GIVE_UP_MS} ms` : `${ms.toFixed(0)} ms`}; restarted, caught up in ${(performance.now() - restarted).toFixed(0)} ms`);
   } finally {
     stop = true;
     await light;
     client.close();
   }
-  return outcome;
 }
 
 /**
@@ -400,6 +405,10 @@ export async function runClusterBench(options: BenchOptions): Promise<void> {
   let oursProblem: string | undefined;
   const systems: BenchSystem[] = [];
   const ourTiming = ourTimingDefaults();
+  // Everything here shares the machine's cores with whatever else runs: say how busy it was.
+  const load = () => `1-min load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`;
+  const loadAtStart = load();
+  log(`machine: ${loadAtStart} at the start${loadavg()[0] > cpus().length / 2 ? ' (BUSY: other processes compete with both systems; numbers are noisy)' : ''}`);
   let matchedEtcd: EtcdCluster | undefined;
   try {
     try {
@@ -476,21 +485,25 @@ export async function runClusterBench(options: BenchOptions): Promise<void> {
     }
 
     // ---- failover
-    console.log(`\nfailover: under a light write loop (one client, ${LIGHT_LOAD_PAUSE_MS} ms between writes), kill -9 the leader; time from the kill to the first write acknowledged by either live member (each sent a write every ${PROBE_EVERY_MS} ms, each write abandoned after ${PROBE_TIMEOUT_MS} ms); then restart it with the same arguments and wait until it has caught up; ${FAILOVER_TRIALS} trials`);
-    const failovers = new Map<BenchSystem, FailoverOutcome>();
-    for (const system of systems) failovers.set(system, await failover(system, FAILOVER_TRIALS, counters.get(system)!, log));
-    // Election timing decides most of a failover: when ours differs from etcd's defaults, etcd
-    // again with ours (its write numbers above stay with its defaults).
+    console.log(`\nfailover: under a light write loop (one client, ${LIGHT_LOAD_PAUSE_MS} ms between writes), kill -9 the leader; time from the kill to the first write acknowledged by either live member (each sent a write every ${PROBE_EVERY_MS} ms, each write abandoned after ${PROBE_TIMEOUT_MS} ms); then restart it with the same arguments and wait until it has caught up; ${FAILOVER_TRIALS} trials per system, the systems' trials interleaved`);
+    // Election timing decides most of a failover: when ours differs from etcd's defaults, a second
+    // etcd cluster with ours joins the failover trials (the write numbers above are etcd's defaults).
+    const failSystems = [...systems];
     const { heartbeatMs, electionMs } = ourTiming;
     if (peer && ours && heartbeatMs !== undefined && electionMs !== undefined && (heartbeatMs !== 100 || electionMs !== 1000)) {
       try {
-        await stopEtcdCluster(etcd);
         matchedEtcd = await startEtcdCluster(join(base, 'etcd-matched'), { heartbeatMs, electionMs });
-        const matched = { ...etcdSystem(matchedEtcd), label: `etcd, our timing (--heartbeat-interval ${heartbeatMs} --election-timeout ${electionMs})` };
-        failovers.set(matched, await failover(matched, FAILOVER_TRIALS, { next: 0 }, log));
+        failSystems.push({ ...etcdSystem(matchedEtcd), label: `etcd, our timing (--heartbeat-interval ${heartbeatMs} --election-timeout ${electionMs})` });
       } catch (error) {
         log(`etcd with our timing (heartbeat ${heartbeatMs} ms, election ${electionMs} ms) could not be run: ${(error as Error).message}`);
       }
+    }
+    // Trials interleave the systems (ours, etcd, ..., then the next trial) so that a change in the
+    // machine's load falls on all of them alike.
+    const failovers = new Map<BenchSystem, FailoverOutcome>(failSystems.map((s) => [s, newFailoverOutcome()]));
+    const failCounters = new Map(failSystems.map((s) => [s, counters.get(s) ?? { next: 0 }]));
+    for (let trial = 1; trial <= FAILOVER_TRIALS; trial++) {
+      for (const system of failSystems) await failoverTrial(system, failovers.get(system)!, failCounters.get(system)!, trial, log);
     }
     const failHeader = ['system', 'trials', 'p50 ms', 'p99 ms', 'max ms', 'min ms', 'no ack', 'catch-up p50 ms', 'light load acked/failed'];
     table(
@@ -511,6 +524,7 @@ export async function runClusterBench(options: BenchOptions): Promise<void> {
       return `C=${c} ${a && b ? (perSecond(a) / perSecond(b)).toFixed(2) : 'n/a'}`;
     }).join(', ');
     const p50s = [...failovers].map(([s, o]) => `${s.label} ${o.times.length > 0 ? `${percentile(Float64Array.from(o.times).sort(), 50).toFixed(0)} ms` : 'n/a'}`);
+    console.log(`machine: ${loadAtStart} at the start, ${load()} at the end`);
     console.log(`\nsummary: writes/s oxirs-cluster/etcd through the leader: ${ratios}; failover to first acknowledged write p50: ${p50s.join(', ')}`);
   } finally {
     await stopOurNodes(nodes);
