@@ -14,7 +14,7 @@
  * keeps its directory (data and one log file per node) and says where it is.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdtempSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Prng } from '../../src/util/prng.ts';
@@ -86,6 +86,14 @@ export class ClusterNode {
 
   output(): string {
     return this.outputTail;
+  }
+
+  /** This node's whole output since its latest start (read from its log file). */
+  outputSinceStart(): string {
+    const text = readFileSync(this.logFile, 'utf8');
+    const marker = `start #${this.starts}:`;
+    const at = text.lastIndexOf(marker);
+    return at < 0 ? text : text.slice(at);
   }
 
   note(line: string): void {
@@ -230,6 +238,7 @@ export class Cluster {
       for (const id of ids) cluster.nodes.get(id)!.args = cluster.startArgs(id, ['--initial-cluster', cluster.initialClusterView(id, ids)]);
       await Promise.all(ids.map((id) => cluster.nodes.get(id)!.start()));
       await cluster.waitForLeader();
+      await cluster.warmUp();
       return cluster;
     } catch (error) {
       cluster.keep = true;
@@ -300,6 +309,22 @@ export class Cluster {
     ];
   }
 
+  /**
+   * A few local reads on every node before a scenario starts: the first queries of a fresh
+   * process load the query workers, which can take seconds on a loaded machine and would
+   * otherwise time out the first reads of a workload.
+   */
+  async warmUp(ids = this.runningIds()): Promise<void> {
+    const WARM_UP_READS_PER_NODE = 4;
+    await Promise.all(
+      ids.flatMap((id) =>
+        Array.from({ length: WARM_UP_READS_PER_NODE }, () =>
+          query(this, id, 'ASK { <urn:warm-up> ?p ?o }', { consistency: 'stale', timeoutMs: STARTUP_MS_MAX }),
+        ),
+      ),
+    );
+  }
+
   // --- faults ---------------------------------------------------------------------------------
 
   async kill(id: string): Promise<void> {
@@ -324,6 +349,7 @@ export class Cluster {
     const node = this.node(id);
     if (node.state !== 'stopped') await node.stop(signal);
     await node.start();
+    await this.warmUp([id]);
   }
 
   /** Cuts every link to and from `id` (both directions, both dialling sides). */
@@ -877,6 +903,31 @@ export class RegisterWorkload {
 
   check(): CheckResult {
     return checkHistory(this.operations);
+  }
+
+  /** Answered reads and acknowledged writes so far. */
+  answered(): { reads: number; writes: number } {
+    let reads = 0;
+    let writes = 0;
+    for (const op of this.operations) {
+      if (op.output.kind === 'get') reads++;
+      else if (op.output.kind === 'put') writes++;
+    }
+    return { reads, writes };
+  }
+
+  /** Waits (bounded) until `reads` more reads were answered and `writes` more writes acknowledged. */
+  async waitForAnswered(more: { reads: number; writes: number }, timeoutMs: number): Promise<void> {
+    const start = this.answered();
+    const started = Date.now();
+    for (;;) {
+      const now = this.answered();
+      if (now.reads - start.reads >= more.reads && now.writes - start.writes >= more.writes) return;
+      if (Date.now() - started > timeoutMs) {
+        throw new Error(`only ${now.reads - start.reads}/${more.reads} reads and ${now.writes - start.writes}/${more.writes} writes answered within ${timeoutMs} ms; ${this.summary()}`);
+      }
+      await sleep(POLL_MS);
+    }
   }
 
   summary(): string {

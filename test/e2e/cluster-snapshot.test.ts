@@ -12,7 +12,8 @@ const BULK_WRITES = 48;
 const BULK_LITERAL_BYTES = 8_192;
 
 test('a node that missed a compacted stretch of the log catches up from a snapshot', { timeout: 150_000 }, async (t) => {
-  await withCluster({ name: 'snapshot', compactLogBytes: COMPACT_LOG_BYTES }, async (cluster) => {
+  // Info level: the runtime reports "snapshot installed" there, the proof that the snapshot path ran.
+  await withCluster({ name: 'snapshot', compactLogBytes: COMPACT_LOG_BYTES, logLevel: 'info' }, async (cluster) => {
     const load = new WriteLoad(cluster, { clients: 3, requestTimeoutMs: 2_000 }).start();
     const bulkAcknowledged: number[] = [];
     let follower: string;
@@ -46,6 +47,9 @@ test('a node that missed a compacted stretch of the log catches up from a snapsh
       const present = new Set(bulk.json!.results.bindings.map((b) => b.s.value));
       for (const i of bulkAcknowledged) assert.ok(present.has(`urn:bulk:${i}`), `${id} is missing acknowledged bulk write ${i}`);
     }
+    const installed = cluster.node(follower).outputSinceStart().split('\n').filter((line) => line.includes('"msg":"snapshot installed"'));
+    assert.ok(installed.length > 0, `${follower} caught up without installing a snapshot (was the log compacted past its last index?)`);
+    t.diagnostic(`${follower}: ${installed[0]}`);
     t.diagnostic(`converged at ${report.converged.appliedIndex} (${report.converged.quads} quads)`);
   });
 });
