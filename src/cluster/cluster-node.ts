@@ -265,7 +265,8 @@ export class ClusterNode {
         }
         this.writeWaiters.delete(requestId);
         clearTimeout(timer);
-        reject(this.noLeaderError());
+        // Dropped with a leader in place: it is handing over leadership, or too many entries wait for its quorum.
+        reject(leader === null ? this.noLeaderError() : new ClusterError('no_quorum', 'The leader refused the write for now (it is handing over leadership, or too many writes wait for its quorum); nothing was changed. Retry shortly.'));
       });
     });
   }
