@@ -159,3 +159,20 @@ test('a crash after a compaction wrote its new segment but before old ones were 
     recovered.close();
   });
 });
+
+test('saveAsync is save with the sync off the event loop: the same log after a reopen, across a segment rotation', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'oxirs-wal-'));
+  try {
+    let wal = WriteAheadLog.open(dir, { segmentBytes: 256 });
+    for (let i = 1; i <= 20; i++) await wal.saveAsync({ entries: [entry(i, 1, `async-${i}`)], hardState: { term: 1, vote: 'a', commit: i - 1 } });
+    assert.ok(wal.segmentCount() > 1);
+    wal.close();
+    wal = WriteAheadLog.open(dir);
+    assert.equal(wal.lastIndex(), 20);
+    assert.deepEqual(wal.initialState().hardState, { term: 1, vote: 'a', commit: 19 });
+    assert.equal(texts(wal)[19], '20/1:async-20');
+    wal.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
