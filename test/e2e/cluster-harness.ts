@@ -372,9 +372,31 @@ export class Cluster {
     for (const node of this.nodes.values()) node.note(`partition ${JSON.stringify(groups)}`);
   }
 
+  /** Adds `latencyMs` to every link to and from `id`, each direction. */
+  slowLinks(id: string, latencyMs: number): void {
+    this.node(id).note(`links slowed by ${latencyMs} ms`);
+    for (const [name, proxy] of this.proxies) {
+      const [from, to] = name.split('->');
+      if (from === id || to === id) proxy.setLatency(latencyMs);
+    }
+  }
+
+  /** Resets the open connections to and from `id` (the nodes reconnect). */
+  resetLinks(id: string): void {
+    this.node(id).note('links reset');
+    for (const [name, proxy] of this.proxies) {
+      const [from, to] = name.split('->');
+      if (from === id || to === id) proxy.resetConnections();
+    }
+  }
+
+  /** Every link passes again, without added latency. */
   heal(): void {
     for (const node of this.nodes.values()) node.note('heal');
-    for (const proxy of this.proxies.values()) proxy.setMode('pass');
+    for (const proxy of this.proxies.values()) {
+      proxy.setLatency(0);
+      proxy.setMode('pass');
+    }
   }
 
   // --- membership -----------------------------------------------------------------------------
