@@ -34,11 +34,19 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 // ---------------------------------------------------------------------------------------------
 // Processes
 
-const livePids = new Set<ChildProcess>();
-process.on('exit', () => {
-  // The test process is going away: leave no node behind (SIGKILL also ends a stopped process).
-  for (const child of livePids) child.kill('SIGKILL');
-});
+const liveChildren = new Set<ChildProcess>();
+/** The test process is going away: leave no node behind (SIGKILL also ends a stopped process). */
+function killLiveNodes(): void {
+  for (const child of liveChildren) child.kill('SIGKILL');
+}
+process.on('exit', killLiveNodes);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    killLiveNodes();
+    // Then die of the same signal, as if there were no handler.
+    process.kill(process.pid, signal);
+  });
+}
 
 export interface ClusterStatus {
   nodeId: string;
@@ -113,11 +121,11 @@ export class ClusterNode {
     const child = spawn(process.execPath, [CLI, ...this.args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.state = 'running';
-    livePids.add(child);
+    liveChildren.add(child);
     child.stdout!.on('data', (chunk: Buffer) => this.record(chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => this.record(chunk.toString()));
     child.on('exit', (code, signal) => {
-      livePids.delete(child);
+      liveChildren.delete(child);
       this.note(`exited code=${code} signal=${signal}`);
       if (this.child === child) {
         this.child = undefined;
