@@ -17,10 +17,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdtempSync, rmSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { once } from 'node:events';
 import { Prng } from '../../src/util/prng.ts';
 import { checkHistory, type CheckResult, type Operation, type OpOutput } from '../sim/linearizability.ts';
 import { FaultProxy, type FaultMode } from './fault-proxy.ts';
-import { CLI, ROOT, freePort } from './node-process.ts';
+import { CLI, ROOT } from './node-process.ts';
 
 const STARTUP_MS_MAX = 30_000;
 const STOP_MS_MAX = 15_000;
@@ -30,6 +32,42 @@ const POLL_MS = 50;
 const OUTPUT_TAIL_CHARS = 20_000;
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+// ---------------------------------------------------------------------------------------------
+// Ports
+
+/**
+ * Node ports come from below the kernel's ephemeral range (Linux: 32768-60999), so that no
+ * socket bound to port 0 (the proxies, every outgoing connection) can take a port between the
+ * moment it is chosen here and the moment the node binds it. Random, and checked free.
+ */
+const NODE_PORT_MIN = 20_000;
+const NODE_PORT_SPREAD = 12_000;
+const PORT_ATTEMPTS_MAX = 200;
+const chosenPorts = new Set<number>();
+
+async function canListen(port: number): Promise<boolean> {
+  const server = createServer();
+  server.on('error', () => undefined);
+  server.listen(port, '127.0.0.1');
+  const [event] = await Promise.race([once(server, 'listening').then(() => ['listening']), once(server, 'error').then(() => ['error'])]);
+  if (event !== 'listening') return false;
+  server.close();
+  await once(server, 'close');
+  return true;
+}
+
+export async function nodePort(): Promise<number> {
+  for (let attempt = 0; attempt < PORT_ATTEMPTS_MAX; attempt++) {
+    const port = NODE_PORT_MIN + Math.floor(Math.random() * NODE_PORT_SPREAD);
+    if (chosenPorts.has(port)) continue;
+    if (await canListen(port)) {
+      chosenPorts.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port in [${NODE_PORT_MIN}, ${NODE_PORT_MIN + NODE_PORT_SPREAD}) after ${PORT_ATTEMPTS_MAX} attempts`);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Processes
@@ -276,7 +314,7 @@ export class Cluster {
     if (this.nodes.has(id)) throw new Error(`node ${id} exists`);
     const dataDir = join(this.root, id);
     mkdirSync(dataDir);
-    const node = new ClusterNode(id, await freePort(), await freePort(), dataDir, join(this.root, `${id}.log`));
+    const node = new ClusterNode(id, await nodePort(), await nodePort(), dataDir, join(this.root, `${id}.log`));
     this.nodes.set(id, node);
     return node;
   }
@@ -838,6 +876,8 @@ export interface RegisterWorkloadOptions {
   requestTimeoutMs?: number;
   targets?: () => string[];
   maxOperationsPerClient?: number;
+  /** X-Consistency of the reads; only `linearizable` promises a linearizable history. */
+  readConsistency?: string;
 }
 
 export interface RecordedOperation extends Operation {
@@ -866,7 +906,7 @@ export class RegisterWorkload {
     private readonly cluster: Cluster,
     options: RegisterWorkloadOptions = {},
   ) {
-    this.options = { keys: 3, writers: 3, readers: 3, seed: 1, requestTimeoutMs: 3_000, maxOperationsPerClient: 5_000, ...options };
+    this.options = { keys: 3, writers: 3, readers: 3, seed: 1, requestTimeoutMs: 3_000, maxOperationsPerClient: 5_000, readConsistency: 'linearizable', ...options };
     this.prng = new Prng(this.options.seed);
   }
 
@@ -908,7 +948,7 @@ export class RegisterWorkload {
         if (result.status >= 200 && result.status < 300) output = { kind: 'put' };
       } else {
         const result = await query(this.cluster, node, `SELECT ?o WHERE { <${subject}> <urn:v> ?o }`, {
-          consistency: 'linearizable',
+          consistency: this.options.readConsistency,
           timeoutMs: this.options.requestTimeoutMs,
         });
         op.status = result.status;
