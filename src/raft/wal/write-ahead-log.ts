@@ -208,7 +208,12 @@ export class WriteAheadLog implements Storage {
     if (update.hardState) records.push({ type: 'hardState', hardState: update.hardState });
     if (records.length === 0) return;
     const segment = this.writeRecords(records);
-    await new Promise<void>((resolve, reject) => fdatasync(this.fd, (error) => (error ? reject(error) : resolve())));
+    // A hard state that only moved the commit index need not be synced (etcd's MustSync): a
+    // commit index lost in a crash is learnt again from the leader, and nothing acknowledged
+    // depends on it. Entries, term and vote are always synced before this resolves.
+    const previous = this.hardState;
+    const commitOnly = records.length === 1 && update.hardState !== undefined && update.hardState.term === previous.term && update.hardState.vote === previous.vote;
+    if (!commitOnly) await new Promise<void>((resolve, reject) => fdatasync(this.fd, (error) => (error ? reject(error) : resolve())));
     for (const record of records) this.apply(record, segment);
   }
 
