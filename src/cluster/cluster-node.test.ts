@@ -187,3 +187,26 @@ test('a member that missed compacted entries catches up from a snapshot; a new l
     { compactLogBytes: 4096 },
   );
 });
+
+test('an entry this version cannot apply stops the node before its applied index moves', async () => {
+  const { StateMachine } = await import('./state-machine.ts');
+  const { pack } = await import('msgpackr');
+  const dir = mkdtempSync(join(tmpdir(), 'oxirs-unknown-kind-'));
+  const store = QuadStore.open({ path: dir });
+  try {
+    const machine = new StateMachine(store, () => {
+      throw new Error('no configuration change expected');
+    });
+    const entry = (index: number, data: unknown) => ({ index, term: 1, type: 'normal' as const, data: pack(data) });
+    await machine.apply([entry(1, { v: 1, requestId: 'a', timeMs: 0, command: { kind: 'data', operations: [] } })]);
+    assert.equal(machine.applied.index, 1);
+    await assert.rejects(machine.apply([entry(2, { v: 1, requestId: 'b', timeMs: 0, command: { kind: 'fromTheFuture' } })]), /unknown command kind/);
+    await assert.rejects(machine.apply([entry(2, { v: 2, requestId: 'c', timeMs: 0, command: { kind: 'data', operations: [] } })]), /encoding version 2/);
+    assert.equal(machine.applied.index, 1);
+    machine.reload();
+    assert.equal(machine.applied.index, 1);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -40,10 +40,15 @@ export type WriteOutcome =
 /** Error catalogue codes (server/errors.ts) a write can fail with when it is applied. */
 export type WriteErrorCode = 'rdf_syntax' | 'sparql_syntax' | 'sparql_invalid' | 'update_failed' | 'triples_only' | 'bad_request' | 'graph_not_found';
 
+/** The encoding's version; a node refuses entries of a newer one rather than misapply them. */
+const LOG_COMMAND_VERSION = 1;
+
 export function encodeLogCommand(command: LogCommand): Uint8Array {
-  return pack(command);
+  return pack({ v: LOG_COMMAND_VERSION, ...command });
 }
 
 export function decodeLogCommand(data: Uint8Array): LogCommand {
-  return unpack(data) as LogCommand;
+  const decoded = unpack(data) as LogCommand & { v?: number };
+  if (decoded.v !== LOG_COMMAND_VERSION) throw new Error(`log entry of encoding version ${decoded.v}; this node reads version ${LOG_COMMAND_VERSION} (upgrade it)`);
+  return decoded;
 }

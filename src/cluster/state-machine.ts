@@ -219,6 +219,10 @@ async function execute(writer: StoreWriter, { command, timeMs }: LogCommand): Pr
       if (id === undefined || !writer.dropGraph(id)) throw new ApplyFailure(-1, { ok: false, code: 'graph_not_found', message: `Graph <${command.graph}> does not exist.` });
       return { ok: true, insertedQuads: 0, removedQuads: writer.removedQuads - before };
     }
+    default:
+      // An entry this version cannot apply (written by a newer one): applying nothing would let
+      // this replica diverge, so the node stops before its applied index moves.
+      throw new Error(`log entry with unknown command kind ${JSON.stringify((command as { kind: unknown }).kind)}: this node runs an older version than the one that wrote it`);
   }
 }
 
