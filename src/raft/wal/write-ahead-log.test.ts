@@ -176,3 +176,23 @@ test('saveAsync is save with the sync off the event loop: the same log after a r
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('saveAsync writes nothing for a hard state that only moved the commit index', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'oxirs-wal-'));
+  try {
+    const wal = WriteAheadLog.open(dir);
+    await wal.saveAsync({ entries: [entry(1, 1)], hardState: { term: 1, vote: 'a', commit: 0 } });
+    const sizes = () => readdirSync(dir).map((name) => statSync(join(dir, name)).size);
+    const before = sizes();
+    await wal.saveAsync({ hardState: { term: 1, vote: 'a', commit: 1 } });
+    assert.deepEqual(sizes(), before);
+    assert.equal(wal.initialState().hardState.commit, 1);
+    // A vote is never skipped.
+    await wal.saveAsync({ hardState: { term: 2, vote: 'b', commit: 1 } });
+    assert.notDeepEqual(sizes(), before);
+    wal.close();
+    assert.deepEqual(WriteAheadLog.open(dir).initialState().hardState, { term: 2, vote: 'b', commit: 1 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -13,7 +13,7 @@
  * point, configuration and hard state. A compaction starts a segment whose checkpoint also holds
  * the entries after the snapshot, and deletes every older segment.
  */
-import { closeSync, fdatasync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, write, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { assert } from '../../util/assert.ts';
 import type { ConfState, Entry, HardState, Snapshot, SnapshotMetadata } from '../messages.ts';
@@ -205,15 +205,25 @@ export class WriteAheadLog implements Storage {
   async saveAsync(update: { entries?: Entry[]; hardState?: HardState }): Promise<void> {
     const records: WalRecord[] = [];
     for (const entry of update.entries ?? []) records.push({ type: 'entry', entry });
-    if (update.hardState) records.push({ type: 'hardState', hardState: update.hardState });
-    if (records.length === 0) return;
-    const segment = this.writeRecords(records);
-    // A hard state that only moved the commit index need not be synced (etcd's MustSync): a
-    // commit index lost in a crash is learnt again from the leader, and nothing acknowledged
-    // depends on it. Entries, term and vote are always synced before this resolves.
     const previous = this.hardState;
-    const commitOnly = records.length === 1 && update.hardState !== undefined && update.hardState.term === previous.term && update.hardState.vote === previous.vote;
-    if (!commitOnly) await new Promise<void>((resolve, reject) => fdatasync(this.fd, (error) => (error ? reject(error) : resolve())));
+    const hardState = update.hardState;
+    if (hardState && records.length === 0 && hardState.term === previous.term && hardState.vote === previous.vote) {
+      // Only the commit index moved: nothing is written (etcd's MustSync is false). A commit index
+      // lost in a crash is learnt again from the leader; the state machine records what it applied.
+      this.hardState = hardState;
+      return;
+    }
+    if (hardState) records.push({ type: 'hardState', hardState });
+    if (records.length === 0) return;
+    const { segment, bytes } = this.prepareRecords(records);
+    const fd = this.fd;
+    await new Promise<void>((resolve, reject) =>
+      write(fd, bytes, 0, bytes.length, null, (error, written) => {
+        if (error) reject(error);
+        else if (written !== bytes.length) reject(new Error(`short write to the log: ${written} of ${bytes.length} bytes`));
+        else fdatasync(fd, (syncError) => (syncError ? reject(syncError) : resolve()));
+      }),
+    );
     for (const record of records) this.apply(record, segment);
   }
 
@@ -264,13 +274,19 @@ export class WriteAheadLog implements Storage {
 
   /** Writes records to the current segment (not yet synced). */
   private writeRecords(records: WalRecord[]): Segment {
+    const { segment, bytes } = this.prepareRecords(records);
+    let written = 0;
+    while (written < bytes.length) written += writeSync(this.fd, bytes, written);
+    return segment;
+  }
+
+  /** Encodes records and reserves their place at the end of the current segment (rotating first if it is full). */
+  private prepareRecords(records: WalRecord[]): { segment: Segment; bytes: Buffer } {
     assert(this.fd >= 0, 'write-ahead log is closed');
     if (this.currentBytes >= this.segmentBytes) this.startSegment(this.segments[this.segments.length - 1].sequence + 1);
     const bytes = Buffer.concat(records.map(encodeRecord));
-    let written = 0;
-    while (written < bytes.length) written += writeSync(this.fd, bytes, written);
     this.currentBytes += bytes.length;
-    return this.segments[this.segments.length - 1];
+    return { segment: this.segments[this.segments.length - 1], bytes };
   }
 
   /**
