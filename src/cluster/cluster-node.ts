@@ -95,9 +95,11 @@ interface ReadWaiter {
 }
 
 interface ReadRound {
-  context: string;
+  /** Every context asked for this round: an answer to any of them serves it (a slow answer to an earlier ask is still good). */
+  contexts: Set<string>;
   waiters: ReadWaiter[];
   timer: NodeJS.Timeout;
+  retryMs: number;
 }
 
 interface AppliedWaiter {
@@ -330,24 +332,34 @@ export class ClusterNode {
     const waiters = this.readQueue.filter((w) => !w.settled);
     this.readQueue = [];
     if (waiters.length === 0) return;
-    const context = this.nextRequestId();
-    // A read index the leader drops (no leader yet, or it has not committed in its term) is asked again.
+    // A read index the leader drops (no leader yet, or it has not committed in its term) is asked
+    // again, backing off up to the election timeout; answers to earlier asks still count.
     const retryMs = Math.max(2 * this.options.heartbeatIntervalMs, 50);
-    const round: ReadRound = { context, waiters, timer: setTimeout(() => this.retryReadRound(round), retryMs) };
+    const round: ReadRound = { contexts: new Set(), waiters, timer: setTimeout(() => this.askReadIndex(round), retryMs), retryMs };
     this.readRound = round;
-    this.enqueue(() => this.raw.readIndex(context));
+    this.askReadIndex(round, false);
   }
 
-  private retryReadRound(round: ReadRound): void {
-    if (this.readRound !== round) return;
-    this.readRound = undefined;
-    this.readQueue.unshift(...round.waiters);
-    this.startReadRound();
+  private askReadIndex(round: ReadRound, again = true): void {
+    if (this.readRound !== round || this.closed) return;
+    if (round.waiters.every((w) => w.settled)) {
+      clearTimeout(round.timer);
+      this.readRound = undefined;
+      this.startReadRound();
+      return;
+    }
+    const context = this.nextRequestId();
+    round.contexts.add(context);
+    this.enqueue(() => this.raw.readIndex(context));
+    if (again) {
+      round.retryMs = Math.min(round.retryMs * 2, this.options.electionTimeoutMs);
+      round.timer = setTimeout(() => this.askReadIndex(round), round.retryMs);
+    }
   }
 
   private onReadState(rs: ReadState): void {
     const round = this.readRound;
-    if (!round || round.context !== rs.context) return;
+    if (!round || !round.contexts.has(rs.context)) return;
     clearTimeout(round.timer);
     this.readRound = undefined;
     for (const waiter of round.waiters) {
@@ -788,9 +800,10 @@ export class ClusterNode {
     }
     transfer.file.finish();
     const index = end.message.snapshot.metadata.index;
-    const previous = this.receivedSnapshots.get(index);
-    if (previous) removeSnapshotFile(previous);
-    this.receivedSnapshots.set(index, transfer.file.path);
+    // The core ignores a snapshot it has already committed past (a duplicate, or a late one from
+    // an old leader): keep no file for it. A file at the same index as one waiting is a duplicate.
+    if (index <= this.raw.raft.log.committed || this.receivedSnapshots.has(index)) removeSnapshotFile(transfer.file.path);
+    else this.receivedSnapshots.set(index, transfer.file.path);
     this.enqueue(() => this.raw.step(end.message));
   }
 
@@ -852,6 +865,11 @@ export class ClusterNode {
   }
 
   private fail(error: Error): void {
+    // A Ready cut short by a shutdown (the log was closed under it) is not a failure.
+    if (this.closed) {
+      this.log('warn', 'raft loop stopped by the shutdown', { error: error.message });
+      return;
+    }
     // An entry that cannot be applied or a log that cannot be written leaves this replica unable
     // to follow the others: stop taking part rather than diverge.
     this.fatalError = error;

@@ -38,7 +38,7 @@ export type WriteOutcome =
   | { ok: false; code: WriteErrorCode; message: string; line?: number; column?: number };
 
 /** Error catalogue codes (server/errors.ts) a write can fail with when it is applied. */
-export type WriteErrorCode = 'rdf_syntax' | 'sparql_syntax' | 'sparql_invalid' | 'update_failed' | 'triples_only' | 'bad_request' | 'graph_not_found';
+export type WriteErrorCode = 'rdf_syntax' | 'sparql_syntax' | 'sparql_invalid' | 'update_failed' | 'query_too_large' | 'triples_only' | 'bad_request' | 'graph_not_found';
 
 /** The encoding's version; a node refuses entries of a newer one rather than misapply them. */
 const LOG_COMMAND_VERSION = 1;

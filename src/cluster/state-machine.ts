@@ -24,7 +24,7 @@ import { loadInto, QuadInGraphPayloadError, EncodingError } from '../store/rdf-l
 import { iriKey } from '../rdf/term-key.ts';
 import { RdfSyntaxError } from '../rdf/syntax-error.ts';
 import { applyDataOperations, prepareUpdate, runUpdate } from '../sparql/update-engine.ts';
-import { SparqlSemanticError, SparqlSyntaxError, UpdateExecutionError } from '../sparql/sparql-errors.ts';
+import { QueryResourceError, SparqlSemanticError, SparqlSyntaxError, UpdateExecutionError } from '../sparql/sparql-errors.ts';
 import { decodeLogCommand, type LogCommand, type WriteOutcome } from './log-command.ts';
 import { decodeMemberContext } from './membership.ts';
 
@@ -35,6 +35,11 @@ export interface AppliedState {
   confState: ConfState;
   /** Raft address of every member, as recorded in the log. */
   members: Record<NodeId, string>;
+  /**
+   * The log's clock: the latest proposer time of any applied command. Idempotency expiry is
+   * measured on it, so it depends on the log alone, never on how entries were batched.
+   */
+  logClockMs?: number;
 }
 
 export interface AppliedEntry {
@@ -155,12 +160,13 @@ export class StateMachine {
           results.push({ index: entry.index, confChange: cc });
         } else if (entry.data.byteLength > 0) {
           const command = decodeLogCommand(entry.data);
-          const outcome = failed ?? (await this.applyCommand(writer, command, entry.index, position));
+          next.logClockMs = Math.max(next.logClockMs ?? 0, command.timeMs);
+          const outcome = await this.applyCommand(writer, command, entry.index, position, next.logClockMs, failed);
           results.push({ index: entry.index, command, outcome });
         } else {
           results.push({ index: entry.index });
         }
-        if (entry.index % IDEMPOTENCY_SWEEP_EVERY_ENTRIES === 0) sweepIdempotency(writer, lastTimeMs(results));
+        if (entry.index % IDEMPOTENCY_SWEEP_EVERY_ENTRIES === 0 && next.logClockMs !== undefined) sweepIdempotency(writer, next.logClockMs);
         next.index = entry.index;
         next.term = entry.term;
       }
@@ -175,20 +181,24 @@ export class StateMachine {
     return results;
   }
 
-  private async applyCommand(writer: StoreWriter, command: LogCommand, index: number, position: number): Promise<WriteOutcome> {
+  /** Applies one command; `failed` is its outcome when an earlier attempt showed it fails. */
+  private async applyCommand(writer: StoreWriter, command: LogCommand, index: number, position: number, logClockMs: number, failed: WriteOutcome | undefined): Promise<WriteOutcome> {
     const key = command.idempotencyKey;
     if (key !== undefined) {
       const seen = writer.getMeta(IDEMPOTENCY_PREFIX + key) as IdempotencyRecord | undefined;
-      if (seen && seen.timeMs > command.timeMs - IDEMPOTENCY_WINDOW_MS) return seen.outcome;
+      if (seen && seen.timeMs > logClockMs - IDEMPOTENCY_WINDOW_MS) return seen.outcome;
     }
-    let outcome: WriteOutcome;
-    try {
-      outcome = await execute(writer, command);
-    } catch (error) {
-      const known = knownFailure(error);
-      if (!known) throw error;
-      throw new ApplyFailure(position, known);
+    let outcome = failed;
+    if (!outcome) {
+      try {
+        outcome = await execute(writer, command);
+      } catch (error) {
+        const known = knownFailure(error);
+        if (!known) throw error;
+        throw new ApplyFailure(position, known);
+      }
     }
+    // A failure is remembered too: the retry gets the first outcome, whatever it was.
     if (key !== undefined) writer.putMeta(IDEMPOTENCY_PREFIX + key, { index, timeMs: command.timeMs, outcome } satisfies IdempotencyRecord);
     return outcome;
   }
@@ -232,6 +242,7 @@ function knownFailure(error: unknown): WriteOutcome | undefined {
   if (error instanceof SparqlSyntaxError) return { ok: false, code: 'sparql_syntax', message: error.message, line: error.line, column: error.column };
   if (error instanceof SparqlSemanticError) return { ok: false, code: 'sparql_invalid', message: error.message };
   if (error instanceof UpdateExecutionError) return { ok: false, code: 'update_failed', message: error.message };
+  if (error instanceof QueryResourceError) return { ok: false, code: 'query_too_large', message: error.message };
   if (error instanceof QuadInGraphPayloadError) return { ok: false, code: 'triples_only', message: error.message };
   if (error instanceof EncodingError) return { ok: false, code: 'bad_request', message: error.message };
   return undefined;
@@ -251,16 +262,7 @@ function recordMembers(members: Record<NodeId, string>, cc: ConfChange): void {
   }
 }
 
-function lastTimeMs(results: AppliedEntry[]): number | undefined {
-  for (let i = results.length - 1; i >= 0; i--) {
-    const command = results[i].command;
-    if (command) return command.timeMs;
-  }
-  return undefined;
-}
-
-function sweepIdempotency(writer: StoreWriter, nowMs: number | undefined): void {
-  if (nowMs === undefined) return;
+function sweepIdempotency(writer: StoreWriter, nowMs: number): void {
   for (const key of writer.metaKeys(IDEMPOTENCY_PREFIX)) {
     const record = writer.getMeta(key) as IdempotencyRecord;
     if (record.timeMs <= nowMs - IDEMPOTENCY_WINDOW_MS) writer.removeMeta(key);

@@ -48,7 +48,7 @@ export function registerClusterRoutes(app: FastifyInstance, options: ClusterRout
     const id = stringField(body, 'id', true)!;
     const raftAddr = stringField(body, 'raftAddr', true)!;
     if (body.learner !== undefined && typeof body.learner !== 'boolean') throw new ApiError('bad_request', '"learner" must be true or false.');
-    const status = await node.addMember(id, raftAddr, body.learner !== false, options.timeoutMs);
+    const status = await node.addMember(id, raftAddr, body.learner === true, options.timeoutMs);
     return reply.code(201).send(status);
   });
   app.post('/cluster/members/:id/promote', { config: { role: 'admin' } }, async (request) => node.promoteMember((request.params as { id: string }).id, options.timeoutMs));

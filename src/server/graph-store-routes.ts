@@ -67,6 +67,7 @@ export function registerGraphStoreRoutes(app: FastifyInstance, options: GraphSto
   const write: { role: Role } = { role: 'write' };
 
   const respond = (withBody: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
+    selectGraph(request); // a malformed request is answered 400 before waiting for consistency
     await node.readBarrier(consistencyOf(request), options.readTimeoutMs);
     return respondWithGraph(request, reply, node.store, withBody);
   };
@@ -187,5 +188,8 @@ async function respondWithGraph(request: FastifyRequest, reply: FastifyReply, st
       snapshot.release();
     }
   }
-  return reply.send(Readable.from(text()));
+  const body = Readable.from(text());
+  // A body destroyed before it was read (the client left) never runs the generator's finally.
+  body.once('close', () => snapshot.release());
+  return reply.send(body);
 }

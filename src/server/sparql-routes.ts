@@ -161,12 +161,19 @@ async function respondToQuery(request: FastifyRequest, reply: FastifyReply, prot
     ? options.pool.run({ query, formats, protocolDataset, timeoutMs })
     : evaluateInProcess(options.node.store, query, formats, protocolDataset, timeoutMs);
   const iterator = pieces[Symbol.asyncIterator]();
-  // A client that goes away, even before the first byte, stops the evaluation.
-  reply.raw.on('close', () => {
-    if (reply.raw.writableFinished) return;
+  // A client that goes away, even before the first byte (or before this point), stops the
+  // evaluation and releases its snapshot.
+  let cancelled = false;
+  const cancel = () => {
+    if (cancelled) return;
+    cancelled = true;
     if ('cancel' in pieces) pieces.cancel();
     else void iterator.return?.(undefined);
+  };
+  reply.raw.on('close', () => {
+    if (!reply.raw.writableFinished) cancel();
   });
+  if (request.raw.destroyed || reply.raw.destroyed) cancel();
   // The first piece is computed before the status is sent, so an error in it (a timeout, say)
   // still becomes a proper error response; later errors can only cut the stream.
   const first = await iterator.next();
@@ -184,7 +191,12 @@ async function respondToQuery(request: FastifyRequest, reply: FastifyReply, prot
       throw error;
     }
   }
-  return reply.send(Readable.from(stream()));
+  const body = Readable.from(stream());
+  // A body destroyed before it was read (the client left) never runs the generator's cleanup.
+  body.once('close', () => {
+    if (!body.readableEnded) cancel();
+  });
+  return reply.send(body);
 }
 
 /** Evaluation on the main thread (no worker pool), yielding to the event loop between pieces. */
