@@ -174,7 +174,8 @@ async function respondToQuery(request: FastifyRequest, reply: FastifyReply, prot
   reply.raw.on('close', () => {
     if (!reply.raw.writableFinished) cancel();
   });
-  if (request.raw.destroyed || reply.raw.destroyed) cancel();
+  // (The request stream itself is destroyed once its body was read: look at the connection.)
+  if (reply.raw.destroyed || request.raw.socket?.destroyed === true) cancel();
   // The first piece is computed before the status is sent, so an error in it (a timeout, say)
   // still becomes a proper error response; later errors can only cut the stream.
   const first = await iterator.next();
