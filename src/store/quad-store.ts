@@ -98,6 +98,7 @@ export class QuadStore {
   private writeTail: Promise<unknown> = Promise.resolve();
   /** A commit made with `sync: false` may not be on disk yet. */
   private unsyncedWrites = false;
+  private pendingSync: Promise<void> = Promise.resolve();
   private closed = false;
 
   private constructor(options: QuadStoreOptions) {
@@ -206,9 +207,13 @@ export class QuadStore {
   /** Resolves once every committed write is on disk. */
   async flushed(): Promise<void> {
     await this.writeTail;
+    // A flush that was waiting for writes may find the store closed (closing syncs everything).
+    if (this.closed) return;
     if (this.unsyncedWrites) {
       this.unsyncedWrites = false;
-      await new Promise<void>((resolve, reject) => (this.root as unknown as { sync(callback: (error?: Error) => void): void }).sync((error) => (error ? reject(error) : resolve())));
+      const sync = new Promise<void>((resolve, reject) => (this.root as unknown as { sync(callback: (error?: Error) => void): void }).sync((error) => (error ? reject(error) : resolve())));
+      this.pendingSync = sync.catch(() => undefined);
+      await sync;
     }
     await this.root.flushed;
   }
@@ -218,6 +223,8 @@ export class QuadStore {
     if (this.closed) return;
     await this.writeTail;
     this.closed = true;
+    // Never close the environment under a sync in flight (LMDB would touch freed memory).
+    await this.pendingSync;
     await this.root.close();
   }
 
