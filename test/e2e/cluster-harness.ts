@@ -57,16 +57,25 @@ async function canListen(port: number): Promise<boolean> {
   return true;
 }
 
+/**
+ * Test files run in parallel processes, each with its own `chosenPorts`: each process draws from
+ * its own slice of the range (by pid), so two of them do not pick the same port between checking
+ * and binding it (seen once in a run of the scenarios 20 times in a row).
+ */
+const PORT_SLICES = 6;
+const PORT_SLICE_SIZE = NODE_PORT_SPREAD / PORT_SLICES;
+const portSliceStart = NODE_PORT_MIN + (process.pid % PORT_SLICES) * PORT_SLICE_SIZE;
+
 export async function nodePort(): Promise<number> {
   for (let attempt = 0; attempt < PORT_ATTEMPTS_MAX; attempt++) {
-    const port = NODE_PORT_MIN + Math.floor(Math.random() * NODE_PORT_SPREAD);
+    const port = portSliceStart + Math.floor(Math.random() * PORT_SLICE_SIZE);
     if (chosenPorts.has(port)) continue;
     if (await canListen(port)) {
       chosenPorts.add(port);
       return port;
     }
   }
-  throw new Error(`no free port in [${NODE_PORT_MIN}, ${NODE_PORT_MIN + NODE_PORT_SPREAD}) after ${PORT_ATTEMPTS_MAX} attempts`);
+  throw new Error(`no free port in [${portSliceStart}, ${portSliceStart + PORT_SLICE_SIZE}) after ${PORT_ATTEMPTS_MAX} attempts`);
 }
 
 // ---------------------------------------------------------------------------------------------
