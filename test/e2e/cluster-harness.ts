@@ -48,10 +48,13 @@ const chosenPorts = new Set<number>();
 
 async function canListen(port: number): Promise<boolean> {
   const server = createServer();
-  server.on('error', () => undefined);
-  server.listen(port, '127.0.0.1');
-  const [event] = await Promise.race([once(server, 'listening').then(() => ['listening']), once(server, 'error').then(() => ['error'])]);
-  if (event !== 'listening') return false;
+  // (events.once(server, 'listening') would reject on the error, so the race is done by hand.)
+  const listening = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.once('listening', () => resolve(true));
+    server.listen(port, '127.0.0.1');
+  });
+  if (!listening) return false;
   server.close();
   await once(server, 'close');
   return true;
