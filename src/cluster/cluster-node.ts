@@ -707,7 +707,10 @@ export class ClusterNode {
   private sendAll(messages: Message[]): void {
     for (const m of messages) {
       if (m.type === 'snapshot') this.sendSnapshot(m);
-      else this.transport.send(m.to, { t: 'raft', m });
+      else if (this.transport.isConnected(m.to)) this.transport.send(m.to, { t: 'raft', m });
+      // The transport keeps nothing for a peer that is away: tell the core, so it stops
+      // pipelining appends to it and probes once it is back (etcd's ReportUnreachable).
+      else if (m.type === 'append') this.enqueue(() => this.raw.reportUnreachable(m.to));
     }
   }
 

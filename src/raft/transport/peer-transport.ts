@@ -8,9 +8,10 @@
  * and logged.
  *
  * Faults tolerated: peers that crash, restart or hang. The dialer reconnects with capped
- * exponential backoff and jitter. Memory stays bounded: a peer's send queue holds at most
- * `maxQueuedBytes`; past that, messages are dropped (Raft retransmits) and counted. A socket
- * that stops draining is not written to until it drains.
+ * exponential backoff and jitter. Memory stays bounded: nothing is queued for a peer that is not
+ * connected, and a connected peer's send queue holds at most `maxQueuedBytes`; past that,
+ * messages are dropped (Raft retransmits) and counted. A socket that stops draining is not
+ * written to until it drains.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -109,6 +110,12 @@ export class PeerTransport {
   send(to: string, message: unknown): void {
     const peer = this.peers.get(to);
     if (!peer) return;
+    // Nothing is kept for a peer that is not connected (as etcd does): Raft sends again what is
+    // still needed once it is back, rather than a backlog of stale appends it may no longer need.
+    if (!peer.ready) {
+      peer.droppedMessages++;
+      return;
+    }
     const { frames, bytes } = messageFrames(message, peer.nextChunkId++);
     if (peer.queuedBytes + bytes > (this.options.maxQueuedBytes ?? 64 * 1024 * 1024)) {
       peer.droppedMessages++;
@@ -258,13 +265,13 @@ export class PeerTransport {
     });
   }
 
-  /** A lost connection takes the rest of a half-sent chunked message with it (Raft sends it again). */
+  /** A lost connection takes every unsent message with it (Raft sends again what is still needed). */
   private disconnected(peer: Peer): void {
     peer.socket = undefined;
     peer.ready = false;
-    const kept = peer.queue.filter((item) => item.frame.t !== 'chunk');
-    for (const item of peer.queue) if (item.frame.t === 'chunk') peer.queuedBytes -= item.bytes;
-    peer.queue = kept;
+    peer.droppedMessages += peer.queue.length;
+    peer.queue = [];
+    peer.queuedBytes = 0;
   }
 
   private connected(peer: Peer, socket: Socket): void {
