@@ -465,6 +465,8 @@ export class ClusterNode {
     // The leader is removed after it handed leadership on, so the cluster never waits for an election.
     if (this.raw.raft.lead === id && this.status().members.filter((m) => m.voter).length > 1) {
       await this.onLeader({ op: 'transferLeader', to: null, awayFrom: id }, timeoutMs);
+      // This node may learn of the new leader a moment after the old one handed over.
+      await this.waitFor(() => this.raw.raft.lead !== null && this.raw.raft.lead !== id, timeoutMs, `No new leader was known within ${timeoutMs} ms of the handover.`);
     }
     return this.onLeader({ op: 'removeMember', id }, timeoutMs);
   }
