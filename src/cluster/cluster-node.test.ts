@@ -7,62 +7,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QuadStore } from '../store/quad-store.ts';
 import { iriKey } from '../rdf/term-key.ts';
-import { ClusterNode, type ClusterNodeOptions } from './cluster-node.ts';
+import type { ClusterNodeOptions } from './cluster-node.ts';
 import { ClusterError } from './cluster-errors.ts';
 import { freePort } from '../../test/e2e/node-process.ts';
+import { leaderOf, startMember as startClusterMember, stopMember, withCluster as withInProcessCluster, insert, type Member } from '../../test/support/in-process-cluster.ts';
 
-interface Member {
-  id: string;
-  dir: string;
-  raftAddr: string;
-  store: QuadStore;
-  node: ClusterNode;
-}
-
+/** Faster than the defaults, so elections in these tests take a fraction of a second. */
 const TIMING = { heartbeatIntervalMs: 20, electionTimeoutMs: 200 };
+const SECRET = 's';
 
-async function startMember(id: string, dir: string, raftAddr: string, extra: Partial<ClusterNodeOptions>): Promise<Member> {
-  const store = QuadStore.open({ path: join(dir, 'store') });
-  const node = await ClusterNode.start({ nodeId: id, dataDir: dir, store, raftAddr, compactLogBytes: 64 * 2 ** 20, log: () => undefined, ...TIMING, ...extra });
-  return { id, dir, raftAddr, store, node };
-}
-
-async function stopMember(member: Member): Promise<void> {
-  await member.node.close();
-  await member.store.close();
-}
-
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-async function withCluster(body: (members: Member[], root: string) => Promise<void>, extra: Partial<ClusterNodeOptions> = {}): Promise<void> {
-  const root = mkdtempSync(join(tmpdir(), 'oxirs-cluster-'));
-  const ids = ['n1', 'n2', 'n3'];
-  const addresses = Object.fromEntries(await Promise.all(ids.map(async (id) => [id, `127.0.0.1:${await freePort()}`] as const)));
-  const members: Member[] = [];
-  try {
-    for (const id of ids) members.push(await startMember(id, join(root, id), addresses[id], { initialCluster: addresses, clusterSecret: 'test-secret', ...extra }));
-    await until('a leader', () => members.every((m) => m.node.status().leaderId !== null) && members[0].node.status().leaderId);
-    await body(members, root);
-  } finally {
-    for (const member of members) await stopMember(member).catch(() => undefined);
-    rmSync(root, { recursive: true, force: true });
-  }
-}
-
-function leaderOf(members: Member[]): Member {
-  const id = members.find((m) => m.node.status().role === 'leader')?.node.status().nodeId;
-  const leader = members.find((m) => m.id === id);
-  assert.ok(leader, 'no leader');
-  return leader;
-}
+const startMember = (id: string, dir: string, raftAddr: string, extra: Partial<ClusterNodeOptions>) => startClusterMember(id, dir, raftAddr, { ...TIMING, ...extra });
+const withCluster = (body: (members: Member[], root: string) => Promise<void>, extra: Partial<ClusterNodeOptions> = {}) =>
+  withInProcessCluster((members, { root }) => body(members, root), { ...TIMING, clusterSecret: SECRET, ...extra });
 
 function count(member: Member, subject: string): number {
   const snapshot = member.store.snapshot();
@@ -74,7 +30,6 @@ function count(member: Member, subject: string): number {
   }
 }
 
-const insert = (n: number) => ({ kind: 'update' as const, text: `INSERT DATA { <urn:s:${n}> <urn:p> "${n}" }` });
 
 test('a write through a follower is applied on every member, in the same order, with the same bytes', async () => {
   await withCluster(async (members) => {
@@ -157,7 +112,7 @@ test('a member that missed compacted entries catches up from a snapshot; a new l
       await stopMember(lagging);
       let last = 0;
       for (let i = 0; i < 300; i++) last = (await leader.node.write(insert(i), { timeoutMs: 5000 })).index;
-      const restarted = await startMember(lagging.id, lagging.dir, lagging.raftAddr, { initialCluster: Object.fromEntries(members.map((m) => [m.id, m.raftAddr])), clusterSecret: 'test-secret' });
+      const restarted = await startMember(lagging.id, lagging.dir, lagging.raftAddr, { initialCluster: Object.fromEntries(members.map((m) => [m.id, m.raftAddr])), clusterSecret: SECRET });
       members[members.indexOf(lagging)] = restarted;
       await restarted.node.readBarrier({ kind: 'minIndex', index: last }, 10_000);
       assert.deepEqual(restarted.node.datasetHash(), leader.node.datasetHash());
@@ -165,7 +120,7 @@ test('a member that missed compacted entries catches up from a snapshot; a new l
       const n4Addr = `127.0.0.1:${await freePort()}`;
       const known = Object.fromEntries(members.map((m) => [m.id, m.raftAddr]));
       await leader.node.addMember('n4', n4Addr, true, 5000);
-      const n4 = await startMember('n4', join(root, 'n4'), n4Addr, { knownPeers: known, clusterSecret: 'test-secret' });
+      const n4 = await startMember('n4', join(root, 'n4'), n4Addr, { knownPeers: known, clusterSecret: SECRET });
       members.push(n4);
       await n4.node.readBarrier({ kind: 'minIndex', index: last }, 10_000);
       assert.equal(n4.node.status().role, 'learner');

@@ -18,8 +18,9 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { RawNode, type Ready } from '../raft/raw-node.ts';
 import { WriteAheadLog } from '../raft/wal/write-ahead-log.ts';
+import { confStateOf } from '../raft/tracker.ts';
 import { PeerTransport } from '../raft/transport/peer-transport.ts';
-import type { ConfChange, ConfState, Entry, InstallSnapshot, Message, NodeId, Snapshot } from '../raft/messages.ts';
+import type { ConfChange, ConfState, InstallSnapshot, Message, NodeId, Snapshot } from '../raft/messages.ts';
 import type { ReadState } from '../raft/raft.ts';
 import type { QuadStore, StoreWriter } from '../store/quad-store.ts';
 import { exportSnapshot, installSnapshot } from '../store/store-snapshot.ts';
@@ -630,7 +631,8 @@ export class ClusterNode {
   }
 
   private afterAdvance(): void {
-    const confState = this.raw.status().config;
+    // Every Ready: the configuration alone, not the whole status with every follower's progress.
+    const confState = confStateOf(this.raw.raft.tracker.config);
     if (JSON.stringify(confState) !== JSON.stringify(this.lastConfState)) {
       this.lastConfState = confState;
       this.wal.setConfState(confState);
@@ -691,7 +693,7 @@ export class ClusterNode {
   /** Dials every member this node knows an address for, and forgets those that left. */
   private updatePeers(): void {
     const applied = this.stateMachine.applied;
-    const cs = this.raw ? this.raw.status().config : applied.confState;
+    const cs = this.raw ? confStateOf(this.raw.raft.tracker.config) : applied.confState;
     const memberIds = new Set([...cs.voters, ...cs.votersOutgoing, ...cs.learners, ...cs.learnersNext]);
     // Until this node is in a configuration (it is joining), it talks to whoever it was told of.
     const wanted = memberIds.size > 0 ? memberIds : new Set(Object.keys(this.ownView));
@@ -897,4 +899,3 @@ export class ClusterNode {
   }
 }
 
-export type { Entry };

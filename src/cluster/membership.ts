@@ -3,7 +3,7 @@
  * request proposed it, and the Raft address of a member being added. Addresses live in the log
  * (and in snapshots) so every node, including one that joins later, can dial every member.
  */
-import type { ConfChange, NodeId } from '../raft/messages.ts';
+import type { NodeId } from '../raft/messages.ts';
 
 export interface MemberContext {
   requestId: string;
@@ -50,6 +50,3 @@ export function parseInitialCluster(text: string): Record<NodeId, string> {
   return members;
 }
 
-export function changedMember(cc: ConfChange): NodeId | undefined {
-  return cc.changes[0]?.nodeId;
-}

@@ -116,18 +116,13 @@ export class StateMachine {
   }
 
   /**
-   * Applies committed entries in order. Entries at or below the applied index (delivered again
-   * after a snapshot that was newer than the log's compaction point) change nothing in the store;
-   * their configuration changes still reach the Raft core, whose configuration is the snapshot's.
+   * Applies committed entries in order. The core hands out only entries after the applied index
+   * (it restarts from it, and a snapshot carries the applied index of the store it holds).
    */
   async apply(entries: Entry[]): Promise<AppliedEntry[]> {
     const results: AppliedEntry[] = [];
-    const fresh: Entry[] = [];
-    for (const entry of entries) {
-      if (entry.index > this.state.index) fresh.push(entry);
-      else if (entry.type === 'confChange') this.applyConfChange(decodeConfChange(entry.data));
-    }
-    let rest = fresh;
+    assert(entries[0].index === this.state.index + 1, `entry ${entries[0].index} handed out after applied index ${this.state.index}`);
+    let rest = entries;
     while (rest.length > 0) {
       try {
         results.push(...(await this.applyRun(rest, undefined)));

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { buildApp } from '../../src/server/app.ts';
-import { startMember, stopMember, until } from './helpers.ts';
+import { startMember, stopMember, until } from '../support/in-process-cluster.ts';
 import { freePort } from '../e2e/node-process.ts';
 
 for (const [name, path] of [

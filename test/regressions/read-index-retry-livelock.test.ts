@@ -4,7 +4,7 @@
 // every linearizable read times out although the cluster is healthy and writes succeed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withCluster, leaderOf, insert } from './helpers.ts';
+import { withCluster, leaderOf, insert } from '../support/in-process-cluster.ts';
 
 for (const latencyMs of [20, 60]) {
   test(`linearizable reads succeed with ${latencyMs} ms one-way latency between nodes`, async () => {

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { withCluster, leaderOf, insert, until } from './helpers.ts';
+import { withCluster, leaderOf, insert, until } from '../support/in-process-cluster.ts';
 
 test('a received snapshot the core does not accept is not left on disk', async () => {
   await withCluster(async (members) => {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startMember, stopMember, until } from './helpers.ts';
+import { startMember, stopMember, until } from '../support/in-process-cluster.ts';
 import { freePort } from '../e2e/node-process.ts';
 
 test('an update that exceeds the row limit when applied fails alone; the node keeps working', { timeout: 120_000 }, async () => {

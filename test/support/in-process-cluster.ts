@@ -1,4 +1,4 @@
-// Shared scaffolding for cluster regression tests (in-process ClusterNodes on 127.0.0.1), first written as reproductions of review findings.
+// In-process clusters for tests: ClusterNodes over real TCP on 127.0.0.1 (optionally through fault proxies).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,7 +61,7 @@ export async function withCluster(
   extra: Partial<ClusterNodeOptions> = {},
   opts: { latencyMs?: number; ids?: string[] } = {},
 ): Promise<void> {
-  const root = mkdtempSync(join(tmpdir(), 'oxirs-review-'));
+  const root = mkdtempSync(join(tmpdir(), 'oxirs-in-process-'));
   const ids = opts.ids ?? ['n1', 'n2', 'n3'];
   const addresses: Record<string, string> = Object.fromEntries(await Promise.all(ids.map(async (id) => [id, `127.0.0.1:${await freePort()}`] as const)));
   const proxies = new Map<string, FaultProxy>();
