@@ -28,23 +28,36 @@ export function encodeRecord(record: WalRecord): Buffer {
 
 export type DecodeResult =
   | { kind: 'record'; record: WalRecord; bytes: number }
-  /** The buffer ends before the record does (or has only zeros, as a preallocated tail). */
+  /** Only zeros from here on: the unused, preallocated rest of a segment. */
+  | { kind: 'end' }
+  /** The last write was cut short by a crash (never acknowledged): safe to cut in the last segment. */
   | { kind: 'torn' }
   | { kind: 'corrupt'; reason: string };
 
-/** Decodes the record at `offset`. */
+/** The unit a disk writes atomically, at the least: a torn write leaves whole sectors old or new. */
+const SECTOR_BYTES = 512;
+
+/**
+ * Decodes the record at `offset`. Segments are preallocated with zeros and written in order, each
+ * write synced before the next, so only the last write can be torn, and what follows it is zeros.
+ * A record is torn (rather than corrupt) when it runs past the end of the file, when nothing but
+ * zeros follows it, or when one of its sectors is still all zeros (the sector never reached the
+ * disk: etcd's torn-entry rule); a zero header followed by data is a first sector that never did.
+ */
 export function decodeRecord(buffer: Buffer, offset: number): DecodeResult {
   const remaining = buffer.length - offset;
+  if (isAllZero(buffer, offset, buffer.length)) return { kind: 'end' };
   if (remaining < RECORD_HEADER_BYTES) return { kind: 'torn' };
   const length = buffer.readUInt32LE(offset);
   const checksum = buffer.readUInt32LE(offset + 4);
-  if (length === 0 && checksum === 0 && isAllZero(buffer, offset)) return { kind: 'torn' };
+  if (length === 0 && checksum === 0) return { kind: 'torn' };
   if (length > MAX_RECORD_BYTES) return { kind: 'corrupt', reason: `record length ${length} is impossible` };
+  const end = offset + RECORD_HEADER_BYTES + length;
   if (remaining < RECORD_HEADER_BYTES + length) return { kind: 'torn' };
-  const payload = buffer.subarray(offset + RECORD_HEADER_BYTES, offset + RECORD_HEADER_BYTES + length);
+  const payload = buffer.subarray(offset + RECORD_HEADER_BYTES, end);
   if (crc32(payload) !== checksum) {
-    // A crash can leave the last record's bytes partly written: that is a torn tail, not corruption.
-    return offset + RECORD_HEADER_BYTES + length === buffer.length ? { kind: 'torn' } : { kind: 'corrupt', reason: 'checksum mismatch' };
+    const torn = end === buffer.length || isAllZero(buffer, end, buffer.length) || hasZeroSector(buffer, offset, end);
+    return torn ? { kind: 'torn' } : { kind: 'corrupt', reason: 'checksum mismatch' };
   }
   let record: WalRecord;
   try {
@@ -56,7 +69,15 @@ export function decodeRecord(buffer: Buffer, offset: number): DecodeResult {
   return { kind: 'record', record, bytes: RECORD_HEADER_BYTES + length };
 }
 
-function isAllZero(buffer: Buffer, offset: number): boolean {
-  for (let i = offset; i < buffer.length; i++) if (buffer[i] !== 0) return false;
+function isAllZero(buffer: Buffer, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (buffer[i] !== 0) return false;
   return true;
+}
+
+/** Whether a whole sector-aligned block inside [from, to) holds only zeros. */
+function hasZeroSector(buffer: Buffer, from: number, to: number): boolean {
+  for (let start = Math.ceil(from / SECTOR_BYTES) * SECTOR_BYTES; start + SECTOR_BYTES <= to; start += SECTOR_BYTES) {
+    if (isAllZero(buffer, start, start + SECTOR_BYTES)) return true;
+  }
+  return false;
 }

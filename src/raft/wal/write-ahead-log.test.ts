@@ -182,16 +182,99 @@ test('saveAsync writes nothing for a hard state that only moved the commit index
   try {
     const wal = WriteAheadLog.open(dir);
     await wal.saveAsync({ entries: [entry(1, 1)], hardState: { term: 1, vote: 'a', commit: 0 } });
-    const sizes = () => readdirSync(dir).map((name) => statSync(join(dir, name)).size);
-    const before = sizes();
+    const contents = () => readdirSync(dir).map((name) => readFileSync(join(dir, name)).toString('base64'));
+    const before = contents();
     await wal.saveAsync({ hardState: { term: 1, vote: 'a', commit: 1 } });
-    assert.deepEqual(sizes(), before);
+    assert.deepEqual(contents(), before);
     assert.equal(wal.initialState().hardState.commit, 1);
     // A vote is never skipped.
     await wal.saveAsync({ hardState: { term: 2, vote: 'b', commit: 1 } });
-    assert.notDeepEqual(sizes(), before);
+    assert.notDeepEqual(contents(), before);
     wal.close();
     assert.deepEqual(WriteAheadLog.open(dir).initialState().hardState, { term: 2, vote: 'b', commit: 1 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a preallocated segment: writes land on its zeros, a restart goes on after the last record, the zeros are never read as records', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'oxirs-wal-'));
+  try {
+    let wal = WriteAheadLog.open(dir, { preallocateBytes: 64 * 1024 });
+    for (let i = 1; i <= 10; i++) await wal.saveAsync({ entries: [entry(i, 1)], hardState: { term: 1, vote: 'a', commit: i - 1 } });
+    wal.close();
+    const [name] = readdirSync(dir);
+    const bytes = readFileSync(join(dir, name));
+    assert.ok(bytes.length >= 64 * 1024, `the segment is preallocated (${bytes.length} bytes)`);
+    assert.equal(bytes.at(-1), 0);
+    wal = WriteAheadLog.open(dir, { preallocateBytes: 64 * 1024 });
+    assert.equal(wal.lastIndex(), 10);
+    assert.equal(statSync(join(dir, name)).size, bytes.length, 'the zeros are kept across a restart');
+    for (let i = 11; i <= 12; i++) await wal.saveAsync({ entries: [entry(i, 1)] });
+    wal.close();
+    wal = WriteAheadLog.open(dir);
+    assert.deepEqual(all(wal).map((e) => e.index), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    wal.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a torn write in a preallocated segment: a record with a sector that never reached the disk, or whose first sector did not, is cut', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'oxirs-wal-'));
+  try {
+    const source = join(dir, 'source');
+    const wal = WriteAheadLog.open(source, { preallocateBytes: 64 * 1024 });
+    await wal.saveAsync({ entries: [entry(1, 1), entry(2, 1)], hardState: { term: 1, vote: null, commit: 1 } });
+    const [name] = readdirSync(source);
+    const recordsEnd = (bytes: Buffer) => bytes.length - [...bytes].reverse().findIndex((b) => b !== 0);
+    const beforeLast = recordsEnd(readFileSync(join(source, name)));
+    // The last write: one entry spanning several sectors.
+    await wal.saveAsync({ entries: [entry(3, 1, 'x'.repeat(3000))] });
+    wal.close();
+    const full = readFileSync(join(source, name));
+    const end = recordsEnd(full);
+    const sectors: number[] = [];
+    for (let at = Math.floor(beforeLast / 512) * 512; at < end; at += 512) sectors.push(at);
+    assert.ok(sectors.length >= 5);
+    for (const sector of sectors) {
+      const copy = join(dir, `torn-${sector}`);
+      mkdirSync(copy);
+      const torn = Buffer.from(full);
+      // Only bytes of the last write can be lost: the part of the sector before it was synced earlier.
+      torn.fill(0, Math.max(sector, beforeLast), Math.min(sector + 512, end));
+      writeFileSync(join(copy, name), torn);
+      const recovered = WriteAheadLog.open(copy);
+      assert.equal(recovered.lastIndex(), 2, `sector at ${sector} lost`);
+      recovered.save({ entries: [entry(3, 2, 'after')] });
+      recovered.close();
+      const again = WriteAheadLog.open(copy);
+      assert.deepEqual(texts(again), ['1/1:e1', '2/1:e2', '3/2:after']);
+      again.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a sealed segment that kept its zeros (a crash before it was cut) replays, and damage in the middle of a preallocated segment is still corruption', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'oxirs-wal-'));
+  try {
+    let wal = WriteAheadLog.open(dir, { segmentBytes: 2000, preallocateBytes: 8192 });
+    for (let i = 1; i <= 40; i++) await wal.saveAsync({ entries: [entry(i, 1, `value-${i}`.padEnd(100, '.'))] });
+    assert.ok(wal.segmentCount() > 1);
+    wal.close();
+    const names = readdirSync(dir).sort();
+    const first = join(dir, names[0]);
+    writeFileSync(first, Buffer.concat([readFileSync(first), Buffer.alloc(5000)]));
+    wal = WriteAheadLog.open(dir);
+    assert.equal(wal.lastIndex(), 40);
+    wal.close();
+    const last = join(dir, names.at(-1)!);
+    const bytes = readFileSync(last);
+    bytes[40] ^= 0xff;
+    writeFileSync(last, bytes);
+    assert.throws(() => WriteAheadLog.open(dir), WalCorruptionError);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

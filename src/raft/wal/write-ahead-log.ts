@@ -12,6 +12,12 @@
  * Segments: a new one starts past `segmentBytes`, beginning with a checkpoint of the snapshot
  * point, configuration and hard state. A compaction starts a segment whose checkpoint also holds
  * the entries after the snapshot, and deletes every older segment.
+ *
+ * Preallocation: the segment being written is extended with zeros ahead of the writes (synced
+ * once), so a write overwrites blocks the file already has and its fdatasync need not also
+ * commit a new file size to the filesystem's journal (on ext4 that is most of the cost of a small
+ * append). The zeros read as the end of the log (wal-record.ts); a sealed segment is cut to its
+ * records.
  */
 import { closeSync, fdatasync, fdatasyncSync, write, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,6 +35,8 @@ export class WalCorruptionError extends Error {
 export interface WalOptions {
   /** A segment that grew past this starts a new one. */
   segmentBytes?: number;
+  /** Zeros added ahead of the writes at a time (0: none, every write appends). */
+  preallocateBytes?: number;
 }
 
 interface Segment {
@@ -38,6 +46,10 @@ interface Segment {
 
 const SEGMENT_NAME = /^(\d{16})\.wal$/;
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+const DEFAULT_PREALLOCATE_BYTES = 4 * 1024 * 1024;
+/** A write this small goes to the page cache on the event loop: one thread-pool trip (the sync) instead of two. */
+const INLINE_WRITE_MAX_BYTES = 64 * 1024;
+const ZEROS = Buffer.alloc(1024 * 1024);
 
 function segmentName(sequence: number): string {
   return `${String(sequence).padStart(16, '0')}.wal`;
@@ -51,25 +63,35 @@ export class WriteAheadLog implements Storage {
   private entriesInMemory: Entry[] = [];
   private readonly segments: Segment[] = [];
   private fd: number;
+  /** Where the next write goes in the current segment: the end of its records. */
   private currentBytes: number;
+  /** The current segment's size on disk; [currentBytes, allocatedBytes) holds zeros. */
+  private allocatedBytes: number;
   private readonly segmentBytes: number;
+  private readonly preallocateBytes: number;
 
   private constructor(
     readonly directory: string,
     options: WalOptions,
   ) {
     this.segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    this.preallocateBytes = options.preallocateBytes ?? DEFAULT_PREALLOCATE_BYTES;
     mkdirSync(directory, { recursive: true });
     const names = readdirSync(directory).filter((name) => SEGMENT_NAME.test(name)).sort();
-    names.forEach((name, i) => this.replaySegment(join(directory, name), Number(SEGMENT_NAME.exec(name)![1]), i === names.length - 1));
+    let recordsEnd = 0;
+    names.forEach((name, i) => {
+      recordsEnd = this.replaySegment(join(directory, name), Number(SEGMENT_NAME.exec(name)![1]), i === names.length - 1);
+    });
+    this.fd = -1;
+    this.currentBytes = 0;
+    this.allocatedBytes = 0;
     if (this.segments.length === 0) {
-      this.fd = -1;
-      this.currentBytes = 0;
       this.startSegment(1);
     } else {
       const last = this.segments[this.segments.length - 1];
-      this.fd = openSync(last.path, 'a');
-      this.currentBytes = fstatSync(this.fd).size;
+      this.fd = openSync(last.path, 'r+');
+      this.currentBytes = recordsEnd;
+      this.allocatedBytes = fstatSync(this.fd).size;
     }
   }
 
@@ -80,7 +102,8 @@ export class WriteAheadLog implements Storage {
 
   // ---- recovery -----------------------------------------------------------------------------
 
-  private replaySegment(path: string, sequence: number, isLast: boolean): void {
+  /** Replays one segment; returns where its records end. */
+  private replaySegment(path: string, sequence: number, isLast: boolean): number {
     const segment: Segment = { sequence, path };
     this.segments.push(segment);
     const buffer = readFileSync(path);
@@ -92,6 +115,8 @@ export class WriteAheadLog implements Storage {
         offset += result.bytes;
         continue;
       }
+      // Preallocated zeros, in the segment being written or in one sealed just before a crash.
+      if (result.kind === 'end') return offset;
       if (result.kind === 'torn' && isLast) {
         // The write that was cut short was never acknowledged: drop it, durably.
         const fd = openSync(path, 'r+');
@@ -101,11 +126,12 @@ export class WriteAheadLog implements Storage {
         } finally {
           closeSync(fd);
         }
-        return;
+        return offset;
       }
       const reason = result.kind === 'corrupt' ? result.reason : 'a record is cut short before the last segment';
       throw new WalCorruptionError(`${path}: byte ${offset}: ${reason}`);
     }
+    return offset;
   }
 
   private apply(record: WalRecord, segment: Segment): void {
@@ -215,15 +241,16 @@ export class WriteAheadLog implements Storage {
     }
     if (hardState) records.push({ type: 'hardState', hardState });
     if (records.length === 0) return;
-    const { segment, bytes } = this.prepareRecords(records);
+    const bytes = this.encodeRecords(records);
+    await this.preallocateAsync(bytes.length);
+    const { segment, position } = this.reserve(bytes.length);
     const fd = this.fd;
-    await new Promise<void>((resolve, reject) =>
-      write(fd, bytes, 0, bytes.length, null, (error, written) => {
-        if (error) reject(error);
-        else if (written !== bytes.length) reject(new Error(`short write to the log: ${written} of ${bytes.length} bytes`));
-        else fdatasync(fd, (syncError) => (syncError ? reject(syncError) : resolve()));
-      }),
-    );
+    if (bytes.length <= INLINE_WRITE_MAX_BYTES) {
+      writeFully(fd, bytes, position);
+      await new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
+    } else {
+      await writeAndSyncAsync(fd, bytes, position);
+    }
     for (const record of records) this.apply(record, segment);
   }
 
@@ -274,19 +301,38 @@ export class WriteAheadLog implements Storage {
 
   /** Writes records to the current segment (not yet synced). */
   private writeRecords(records: WalRecord[]): Segment {
-    const { segment, bytes } = this.prepareRecords(records);
-    let written = 0;
-    while (written < bytes.length) written += writeSync(this.fd, bytes, written);
+    const bytes = this.encodeRecords(records);
+    const { segment, position } = this.reserve(bytes.length);
+    writeFully(this.fd, bytes, position);
     return segment;
   }
 
-  /** Encodes records and reserves their place at the end of the current segment (rotating first if it is full). */
-  private prepareRecords(records: WalRecord[]): { segment: Segment; bytes: Buffer } {
+  /** Encodes records, rotating to a new segment first if the current one is full. */
+  private encodeRecords(records: WalRecord[]): Buffer {
     assert(this.fd >= 0, 'write-ahead log is closed');
     if (this.currentBytes >= this.segmentBytes) this.startSegment(this.segments[this.segments.length - 1].sequence + 1);
-    const bytes = Buffer.concat(records.map(encodeRecord));
-    this.currentBytes += bytes.length;
-    return { segment: this.segments[this.segments.length - 1], bytes };
+    return Buffer.concat(records.map(encodeRecord));
+  }
+
+  /** Reserves `length` bytes after the records of the current segment. */
+  private reserve(length: number): { segment: Segment; position: number } {
+    const position = this.currentBytes;
+    this.currentBytes += length;
+    // A write past the zeros appends: correct, just slower to sync.
+    this.allocatedBytes = Math.max(this.allocatedBytes, this.currentBytes);
+    return { segment: this.segments[this.segments.length - 1], position };
+  }
+
+  /** Makes sure the next `length` bytes land on zeros already on disk, adding (and syncing) more when they would not. */
+  private async preallocateAsync(length: number): Promise<void> {
+    if (this.preallocateBytes === 0 || this.currentBytes + length <= this.allocatedBytes) return;
+    const target = this.currentBytes + length + this.preallocateBytes;
+    const fd = this.fd;
+    for (let at = this.allocatedBytes; at < target; at += ZEROS.length) {
+      await writeAndSyncAsync(fd, ZEROS.subarray(0, Math.min(ZEROS.length, target - at)), at, false);
+    }
+    await new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
+    this.allocatedBytes = target;
   }
 
   /**
@@ -294,9 +340,13 @@ export class WriteAheadLog implements Storage {
    * every entry after the snapshot that older segments hold, so it replays on its own.
    */
   private startSegment(sequence: number): void {
-    if (this.fd >= 0) closeSync(this.fd);
+    if (this.fd >= 0) {
+      // Seal the old segment at its records. Not synced: zeros left by a crash read as its end.
+      if (this.allocatedBytes > this.currentBytes) ftruncateSync(this.fd, this.currentBytes);
+      closeSync(this.fd);
+    }
     const path = join(this.directory, segmentName(sequence));
-    this.fd = openSync(path, 'a');
+    this.fd = openSync(path, 'wx+');
     const segment: Segment = { sequence, path };
     this.segments.push(segment);
     const olderHoldEntries = this.segments.length > 1;
@@ -307,10 +357,10 @@ export class WriteAheadLog implements Storage {
       ...(olderHoldEntries ? [] : this.entriesInMemory.map((entry): WalRecord => ({ type: 'entry', entry }))),
     ];
     const bytes = Buffer.concat(checkpoint.map(encodeRecord));
-    let written = 0;
-    while (written < bytes.length) written += writeSync(this.fd, bytes, written);
+    writeFully(this.fd, bytes, 0);
     fdatasyncSync(this.fd);
     this.currentBytes = bytes.length;
+    this.allocatedBytes = bytes.length;
     // The new file's name must be durable too.
     const directoryFd = openSync(this.directory, 'r');
     try {
@@ -319,4 +369,21 @@ export class WriteAheadLog implements Storage {
       closeSync(directoryFd);
     }
   }
+}
+
+function writeFully(fd: number, bytes: Buffer, position: number): void {
+  let written = 0;
+  while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written, position + written);
+}
+
+/** Writes `bytes` at `position` in the thread pool, then (unless told not to) fdatasyncs. */
+function writeAndSyncAsync(fd: number, bytes: Buffer, position: number, sync = true): Promise<void> {
+  return new Promise<void>((resolve, reject) =>
+    write(fd, bytes, 0, bytes.length, position, (error, written) => {
+      if (error) reject(error);
+      else if (written !== bytes.length) reject(new Error(`short write to the log: ${written} of ${bytes.length} bytes`));
+      else if (!sync) resolve();
+      else fdatasync(fd, (syncError) => (syncError ? reject(syncError) : resolve()));
+    }),
+  );
 }
