@@ -192,6 +192,11 @@ export class ClusterNode {
       peers: {},
       clusterSecret: options.clusterSecret,
       onMessage: (from, message) => this.receive(from, message),
+      // The leader's connection closing is how a follower learns of a crash at once (kill -9
+      // closes its sockets): elect a new leader within one election timeout, not two.
+      onPeerDisconnected: (peerId) => this.enqueue(() => {
+        if (this.raw.raft.lead === peerId) this.raw.leaderLost();
+      }),
       log: (level, message, fields) => this.log(level, message, fields),
     });
     this.rpc = new PeerRpc(this.transport, (from, request) => this.serveRpc(from, request));

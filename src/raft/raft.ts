@@ -338,6 +338,21 @@ export class Raft {
     else this.tickElection();
   }
 
+  /**
+   * A side channel says the leader is gone (its process died: the connection to it closed).
+   * Forget it, so this node grants pre-votes at once (etcd's ForgetLeader), and bring the election
+   * timer forward by one election timeout, so the wait left is random within [0, election
+   * timeout) instead of a full timeout after the last heartbeat. Only timing changes: a leader
+   * that is in fact alive keeps leading, since pre-vote needs a majority that lost it too, and
+   * its next message makes it this node's leader again.
+   */
+  leaderLost(): void {
+    if (this.role !== 'follower' || this.lead === null) return;
+    this.lead = null;
+    this.electionElapsedTicks = Math.max(this.electionElapsedTicks, this.config.electionTimeoutTicks);
+    this.leaseGuardAfterRestart = false;
+  }
+
   private tickElection(): void {
     this.electionElapsedTicks++;
     if (this.electionElapsedTicks >= this.config.electionTimeoutTicks) this.leaseGuardAfterRestart = false;

@@ -70,3 +70,41 @@ test('messages are split by whether they may go out before the Ready is persiste
   assert.deepEqual(rd.messagesAfterPersist.map((m) => m.type), ['voteResponse'], 'a vote goes out only after it is durable');
   assert.deepEqual(rd.hardState, { term: 5, vote: 'a', commit: 1 });
 });
+
+test('leaderLost: a follower forgets its leader, grants pre-votes at once, and campaigns within one election timeout; a live leader takes it back', () => {
+  const withLease = (id: string) => ({ ...configFor(id, bootstrapped(['a', 'b', 'c'])), preVote: true, checkQuorum: true, random: { nextInt: (n: number) => n - 1 } });
+  const node = new RawNode(withLease('b'));
+  // 'a' leads term 2; 'b' hears its heartbeat.
+  node.step({ type: 'heartbeat', from: 'a', to: 'b', term: 2, commit: 1, context: null, leaseTick: 0 } as never);
+  node.ready();
+  node.advance();
+  assert.equal(node.status().leader, 'a');
+  const preVote = { type: 'preVote', from: 'c', to: 'b', term: 3, index: 1, logTerm: 1, transfer: false } as const;
+  assert.deepEqual(node.step(preVote), { ok: false, reason: 'ignored' }, 'while it hears from a leader, a pre-vote is ignored');
+
+  node.leaderLost();
+  assert.equal(node.status().leader, null);
+  assert.equal(node.ready().softState?.leader, null);
+  node.advance();
+  node.step(preVote);
+  const rd = node.ready();
+  const granted = [...rd.messages, ...rd.messagesAfterPersist].filter((m) => m.type === 'preVoteResponse');
+  node.advance();
+  assert.deepEqual(granted.map((m) => (m as { reject: boolean }).reject), [false], 'the pre-vote is granted at once');
+
+  // The randomized timeout here is the longest (2 x 10 ticks); after leaderLost at most 10 remain.
+  let ticks = 0;
+  while (node.status().role === 'follower' && ticks < 20) {
+    node.tick();
+    ticks++;
+  }
+  assert.equal(node.status().role, 'preCandidate');
+  assert.ok(ticks <= 10, `campaigned after ${ticks} ticks`);
+
+  // A leader that was alive after all: its next heartbeat makes it this node's leader again.
+  const again = new RawNode(withLease('b'));
+  again.step({ type: 'heartbeat', from: 'a', to: 'b', term: 2, commit: 1, context: null, leaseTick: 0 } as never);
+  again.leaderLost();
+  again.step({ type: 'heartbeat', from: 'a', to: 'b', term: 2, commit: 1, context: null, leaseTick: 0 } as never);
+  assert.equal(again.status().leader, 'a');
+});

@@ -115,6 +115,11 @@ export class RawNode {
     this.raft.step({ type: 'localUnreachable', from: id, to: this.raft.id, term: 0 });
   }
 
+  /** The connection to the leader closed: see Raft.leaderLost. */
+  leaderLost(): void {
+    this.raft.leaderLost();
+  }
+
   reportSnapshot(id: NodeId, rejected: boolean): void {
     this.raft.step({ type: 'localSnapshotStatus', from: id, to: this.raft.id, term: 0, rejected });
   }

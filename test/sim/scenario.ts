@@ -35,6 +35,11 @@ export interface Scenario {
   tornCrashOnHardStateRate: number;
   /** Chance that a random crash picks the leader. */
   crashLeaderBias: number;
+  /**
+   * Chance that a node notices its leader's connection close (the leader crashed, or a partition
+   * cut the link) and calls leaderLost, as the cluster's transport does.
+   */
+  leaderLostNoticeRate: number;
   /** Chance that a leader crashes right after a Ready that advanced its commit index. */
   leaderCrashAfterCommitRate: number;
   /** Chance that a node crashes right after a Ready in which it became leader. */
@@ -96,6 +101,7 @@ function drawBaseScenario(prng: Prng): Scenario {
     crashLeaderBias: prng.pick([0.2, 0.5, 0.8]),
     leaderCrashAfterCommitRate: faulty(0.4) ? prng.pick([0.02, 0.1, 0.3]) : 0,
     leaderCrashAfterElectionRate: faulty(0.3) ? prng.pick([0.1, 0.3]) : 0,
+    leaderLostNoticeRate: prng.pick([0, 0.5, 1]),
     confChangeEveryMs: faulty(0.5) ? prng.pick([100, 300, 1000]) : 0,
     transferEveryMs: faulty(0.4) ? prng.pick([200, 600]) : 0,
     snapshotEveryEntries: faulty(0.6) ? prng.pick([3, 10, 40]) : 0,

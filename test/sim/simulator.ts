@@ -212,6 +212,20 @@ export class Simulation {
     node.pendingWrites.clear();
     node.pendingReads.clear();
     this.note(`${node.id} CRASH (${why})`);
+    for (const other of this.nodes.values()) if (other !== node) this.mayNoticeLostLeader(other, node.id);
+  }
+
+  /** `observer`'s connection to `lost` closed: if that is its leader, it may call leaderLost soon. */
+  private mayNoticeLostLeader(observer: SimNode, lost: NodeId): void {
+    if (!observer.alive() || !this.prng.chance(this.scenario.leaderLostNoticeRate)) return;
+    const incarnation = observer.incarnation;
+    this.queue.after(1 + this.prng.nextInt(this.scenario.delayMaxMs), () => {
+      const raw = observer.raw;
+      if (raw === null || observer.incarnation !== incarnation || raw.raft.lead !== lost) return;
+      this.note(`${observer.id} lost its leader ${lost}`);
+      raw.leaderLost();
+      this.drain(observer);
+    });
   }
 
   // ---- the Ready loop (raw-node.ts documents the contract) ----
@@ -556,6 +570,15 @@ export class Simulation {
   }
 
   private repartition(): void {
+    this.repartitionLinks();
+    // A cut link closes the connection over it: a follower cut from its leader may notice.
+    for (const node of this.nodes.values()) {
+      const lead = node.raw?.raft.lead;
+      if (lead && lead !== node.id && (this.cut.has(`${lead}>${node.id}`) || this.cut.has(`${node.id}>${lead}`))) this.mayNoticeLostLeader(node, lead);
+    }
+  }
+
+  private repartitionLinks(): void {
     this.cut.clear();
     const ids = this.memberIds();
     const kind = this.prng.nextInt(6);

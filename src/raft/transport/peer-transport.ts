@@ -32,6 +32,8 @@ export interface PeerTransportOptions {
   /** Shared by every member; without it connections still work but are not authenticated. */
   clusterSecret: string | undefined;
   onMessage(from: string, message: unknown): void;
+  /** An established connection to a peer closed (it may have died: a hint, not a verdict). */
+  onPeerDisconnected?(peerId: string): void;
   log?: TransportLog;
   /** Bound on one peer's unsent messages. */
   maxQueuedBytes?: number;
@@ -267,11 +269,13 @@ export class PeerTransport {
 
   /** A lost connection takes every unsent message with it (Raft sends again what is still needed). */
   private disconnected(peer: Peer): void {
+    const wasReady = peer.ready;
     peer.socket = undefined;
     peer.ready = false;
     peer.droppedMessages += peer.queue.length;
     peer.queue = [];
     peer.queuedBytes = 0;
+    if (wasReady && !this.closed) this.options.onPeerDisconnected?.(peer.id);
   }
 
   private connected(peer: Peer, socket: Socket): void {
