@@ -323,9 +323,13 @@ export class WriteAheadLog implements Storage {
     return { segment: this.segments[this.segments.length - 1], position };
   }
 
-  /** Makes sure the next `length` bytes land on zeros already on disk, adding (and syncing) more when they would not. */
+  /**
+   * Makes sure the next `length` bytes land on zeros already on disk, adding (and syncing) more
+   * when they would not. A write larger than the preallocation step just appends: zeroing its
+   * place first would write it twice.
+   */
   private async preallocateAsync(length: number): Promise<void> {
-    if (this.preallocateBytes === 0 || this.currentBytes + length <= this.allocatedBytes) return;
+    if (this.preallocateBytes === 0 || length > this.preallocateBytes || this.currentBytes + length <= this.allocatedBytes) return;
     const target = this.currentBytes + length + this.preallocateBytes;
     const fd = this.fd;
     for (let at = this.allocatedBytes; at < target; at += ZEROS.length) {
