@@ -29,6 +29,8 @@ export class WalCorruptionError extends Error {
 export interface WalOptions {
   /** A segment that grew past this starts a new one. */
   segmentBytes?: number;
+  /** Told how long each fdatasync of appended records took (metrics); called once per save. */
+  onFsync?: (seconds: number) => void;
 }
 
 interface Segment {
@@ -53,12 +55,14 @@ export class WriteAheadLog implements Storage {
   private fd: number;
   private currentBytes: number;
   private readonly segmentBytes: number;
+  private readonly onFsync: ((seconds: number) => void) | undefined;
 
   private constructor(
     readonly directory: string,
     options: WalOptions,
   ) {
     this.segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    this.onFsync = options.onFsync;
     mkdirSync(directory, { recursive: true });
     const names = readdirSync(directory).filter((name) => SEGMENT_NAME.test(name)).sort();
     names.forEach((name, i) => this.replaySegment(join(directory, name), Number(SEGMENT_NAME.exec(name)![1]), i === names.length - 1));
@@ -221,7 +225,14 @@ export class WriteAheadLog implements Storage {
       write(fd, bytes, 0, bytes.length, null, (error, written) => {
         if (error) reject(error);
         else if (written !== bytes.length) reject(new Error(`short write to the log: ${written} of ${bytes.length} bytes`));
-        else fdatasync(fd, (syncError) => (syncError ? reject(syncError) : resolve()));
+        else {
+          const syncStarted = performance.now();
+          fdatasync(fd, (syncError) => {
+            if (syncError) return reject(syncError);
+            this.onFsync?.((performance.now() - syncStarted) / 1000);
+            resolve();
+          });
+        }
       }),
     );
     for (const record of records) this.apply(record, segment);
@@ -268,7 +279,9 @@ export class WriteAheadLog implements Storage {
 
   private writeDurably(records: WalRecord[]): Segment {
     const segment = this.writeRecords(records);
+    const syncStarted = performance.now();
     fdatasyncSync(this.fd);
+    this.onFsync?.((performance.now() - syncStarted) / 1000);
     return segment;
   }
 
