@@ -10,22 +10,25 @@ import { Registry } from 'prom-client';
 import { buildApp } from './app.ts';
 import { Authenticator, parseAuthConfig } from './auth.ts';
 import { NodeMetrics } from '../ops/metrics/node-metrics.ts';
+import { QueryPool } from '../sparql/query-pool.ts';
 import { openOneNode } from '../../test/support/one-node.ts';
 import { parsePrometheusText, sampleValue, type Sample } from '../../test/support/prometheus-text.ts';
 
 const HEAVY = 'SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f }';
 const READ_TOKEN = 'read-token-0123456789abcdef';
 
-async function withApp(body: (app: FastifyInstance) => Promise<void>, authenticator?: Authenticator): Promise<void> {
+async function withApp(body: (app: FastifyInstance) => Promise<void>, authenticator?: Authenticator, workers = 0): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'oxirs-observability-'));
   const { node, close } = await openOneNode(dir);
   const metrics = new NodeMetrics({ registry: new Registry(), defaultMetrics: true });
   metrics.observe(node);
-  const { app } = buildApp({ node, metrics, authenticator, limits: { queryTimeoutMs: 10_000 } });
+  const queryPool = workers > 0 ? new QueryPool(join(dir, 'store'), workers) : undefined;
+  const { app } = buildApp({ node, metrics, authenticator, queryPool, limits: { queryTimeoutMs: 10_000 } });
   try {
     await body(app);
   } finally {
     await app.close();
+    await queryPool?.close();
     await close();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -105,4 +108,20 @@ test('a sane X-Request-Id is kept, anything else is replaced by a generated one'
     assert.notEqual(generated[0], generated[1]);
     assert.match(generated[0] as string, /^[0-9a-f]{8}-[0-9a-z]+$/, 'an error response has its id too');
   });
+});
+
+test('rows and outcomes are counted the same when a worker thread evaluates the query', async () => {
+  await withApp(
+    async (app) => {
+      assert.equal((await update(app, 'INSERT DATA { <urn:a> <urn:p> 1 . <urn:b> <urn:p> 2 . <urn:c> <urn:p> 3 }')).statusCode, 204);
+      const before = await scrape(app);
+      assert.equal((await query(app, 'SELECT * WHERE { ?s ?p ?o }')).statusCode, 200);
+      assert.equal((await query(app, 'DESCRIBE <urn:a>')).statusCode, 200);
+      const after = await scrape(app);
+      assert.equal(delta(after, before, 'oxirs_sparql_rows_returned_total'), 3 + 1);
+      assert.equal(delta(after, before, 'oxirs_sparql_queries_total', { form: 'describe', outcome: 'ok' }), 1);
+    },
+    undefined,
+    1,
+  );
 });
