@@ -5,9 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { buildApp } from '../../server/app.ts';
-import { withCluster, leaderOf } from '../../../test/support/in-process-cluster.ts';
-import { startTracing, tracesUrl, type Tracing } from './otlp-tracing.ts';
+import { buildApp } from './app.ts';
+import { withCluster, leaderOf } from '../../test/support/in-process-cluster.ts';
+import { startTracing, tracesUrl, type Tracing } from '../ops/tracing/otlp-tracing.ts';
 
 interface ReceivedSpan {
   traceId: string;
