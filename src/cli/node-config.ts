@@ -29,6 +29,8 @@ export interface NodeConfig {
   queryTimeoutMs: number;
   /** 0: queries run on the main thread. */
   queryWorkers: number;
+  /** OTLP/HTTP endpoint spans are sent to; undefined: tracing is off. */
+  otlpEndpoint: string | undefined;
 }
 
 export const SETTINGS = {
@@ -46,6 +48,7 @@ export const SETTINGS = {
   'log-level': { description: 'fatal, error, warn, info, debug or trace', default: 'info' },
   'query-timeout-ms': { description: 'longest a query may run; a request may ask for less with ?timeout=SECONDS', default: '30000' },
   'query-workers': { description: 'worker threads that evaluate queries (0: the main thread)', default: 'one per core, at least 2' },
+  'otlp-endpoint': { description: 'OpenTelemetry tracing: OTLP/HTTP URL spans are sent to (http://HOST:4318 or its /v1/traces URL)', default: undefined },
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -139,6 +142,8 @@ export function resolveNodeConfig(
   const workers = value('query-workers')!;
   const queryWorkers = workers === SETTINGS['query-workers'].default ? defaultQueryWorkers() : Number(workers);
   if (!Number.isInteger(queryWorkers) || queryWorkers < 0 || queryWorkers > 64) throw new ConfigError('--query-workers must be an integer from 0 to 64');
+  const otlpEndpoint = value('otlp-endpoint');
+  if (otlpEndpoint !== undefined && !/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(otlpEndpoint)) throw new ConfigError('--otlp-endpoint must be an http:// or https:// URL');
   return {
     nodeId,
     dataDir: value('data-dir')!,
@@ -155,5 +160,6 @@ export function resolveNodeConfig(
     logLevel,
     queryTimeoutMs,
     queryWorkers,
+    otlpEndpoint,
   };
 }

@@ -14,6 +14,8 @@ import { readAppliedState } from '../cluster/state-machine.ts';
 import { joinCluster, promoteWhenCaughtUp } from '../cluster/join.ts';
 import { Authenticator, loadAuthConfig, AuthConfigError } from '../server/auth.ts';
 import { ConfigError, resolveNodeConfig, type SettingName } from './node-config.ts';
+import { NodeMetrics } from '../ops/metrics/node-metrics.ts';
+import { startTracing } from '../ops/tracing/otlp-tracing.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -31,6 +33,9 @@ export async function startCommand(flags: Partial<Record<SettingName, string>>, 
   if (config.clusterSecret === undefined && (config.initialCluster || config.joinUrl)) {
     logger.warn('no --cluster-secret: peer connections are NOT authenticated; anyone who reaches the Raft port can join the cluster. Use this for local development only.');
   }
+  // One node per process: its metrics live in prom-client's default registry, with the process metrics.
+  const metrics = new NodeMetrics({ defaultMetrics: true });
+  const tracing = config.otlpEndpoint ? startTracing({ endpoint: config.otlpEndpoint, nodeId: config.nodeId }) : undefined;
   const storePath = join(config.dataDir, 'store');
   const store = QuadStore.open({ path: storePath });
   let knownPeers: Record<string, string> | undefined;
@@ -50,11 +55,15 @@ export async function startCommand(flags: Partial<Record<SettingName, string>>, 
     electionTimeoutMs: config.electionTimeoutMs,
     compactLogBytes: config.compactLogBytes,
     log,
+    metrics: metrics.raftSink,
+    tracer: tracing?.tracer,
+    debugLogs: logger.isLevelEnabled('debug'),
     // A replica that cannot follow the log must not keep serving: exit so a supervisor restarts it.
     onFatal: () => process.exit(1),
   });
   const queryPool = config.queryWorkers > 0 ? new QueryPool(storePath, config.queryWorkers) : undefined;
-  const { app, state } = buildApp({ node, authenticator, logger, queryPool, limits: { queryTimeoutMs: config.queryTimeoutMs } });
+  metrics.observe(node);
+  const { app, state } = buildApp({ node, authenticator, logger, queryPool, metrics, tracer: tracing?.tracer, limits: { queryTimeoutMs: config.queryTimeoutMs } });
   if (!authenticator && !['127.0.0.1', 'localhost', '::1'].includes(config.httpHost)) {
     logger.warn(`no --auth: the HTTP API on ${config.httpHost} is open to anyone who can reach it`);
   }
@@ -67,6 +76,7 @@ export async function startCommand(flags: Partial<Record<SettingName, string>>, 
       `  Graph Store:      ${base}/data`,
       `  Cluster status:   ${base}/cluster/status`,
       `  Health:           ${base}/health/ready`,
+      `  Metrics:          ${base}/metrics`,
       '',
     ].join('\n'),
   );
@@ -88,6 +98,7 @@ export async function startCommand(flags: Partial<Record<SettingName, string>>, 
       await node.close();
       await queryPool?.close();
       await store.close();
+      await tracing?.shutdown().catch(() => undefined);
       logger.info('stopped');
       process.exit(0);
     }

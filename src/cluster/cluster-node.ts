@@ -20,17 +20,19 @@ import { RawNode, type Ready } from '../raft/raw-node.ts';
 import { WriteAheadLog } from '../raft/wal/write-ahead-log.ts';
 import { confStateOf } from '../raft/tracker.ts';
 import { PeerTransport } from '../raft/transport/peer-transport.ts';
-import type { ConfChange, ConfState, InstallSnapshot, Message, NodeId, Snapshot } from '../raft/messages.ts';
+import type { ConfChange, ConfState, Entry, InstallSnapshot, Message, NodeId, Snapshot } from '../raft/messages.ts';
 import type { ReadState } from '../raft/raft.ts';
 import type { QuadStore, StoreWriter } from '../store/quad-store.ts';
 import { exportSnapshot, installSnapshot } from '../store/store-snapshot.ts';
 import { datasetHash } from '../store/dataset-hash.ts';
 import { StateMachine, type AppliedEntry } from './state-machine.ts';
-import { encodeLogCommand, type WriteCommand, type WriteOutcome } from './log-command.ts';
+import { decodeLogCommand, encodeLogCommand, type LogCommand, type WriteCommand, type WriteOutcome } from './log-command.ts';
 import { decodeMemberContext, encodeMemberContext, parseHostPort } from './membership.ts';
 import { ClusterError } from './cluster-errors.ts';
 import { SnapshotFileWriter, readSnapshotFile, removeSnapshotFile } from './snapshot-files.ts';
 import { PeerRpc, type RpcRequest } from './peer-rpc.ts';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { contextFromTraceParent, formatTraceParent, type RaftMetricsSink } from './node-telemetry.ts';
 
 export type Consistency = { kind: 'linearizable' } | { kind: 'stale' } | { kind: 'minIndex'; index: number };
 
@@ -55,6 +57,22 @@ export interface ClusterNodeOptions {
   log: LogFn;
   /** Called when the Raft loop fails (a log that cannot be written, an entry that cannot be applied). */
   onFatal?: (error: Error) => void;
+  /** Counters and timings of the Raft loop and the log (see ops/metrics); none: nothing is counted. */
+  metrics?: RaftMetricsSink;
+  /** Spans for proposals, commits and applies (tracing is on); none: no span is ever made. */
+  tracer?: Tracer;
+  /** Whether `log` wants debug lines: they are built per write, so at other levels they are skipped. */
+  debugLogs?: boolean;
+}
+
+export interface WriteOptions {
+  /** A retry with the same key applies at most once. */
+  idempotencyKey?: string;
+  timeoutMs: number;
+  /** The HTTP request id: logged with the proposal and carried in the entry to every apply. */
+  httpRequestId?: string;
+  /** The caller's trace context (its HTTP request span); used only when tracing is on. */
+  traceContext?: Context;
 }
 
 export interface WriteResult {
@@ -87,6 +105,10 @@ interface WriteWaiter {
   timer: NodeJS.Timeout;
   /** The leader the proposal went to (null: not proposed yet). */
   leader: NodeId | null;
+  /** performance.now() when the core accepted the proposal (for the commit latency). */
+  proposedAtMs?: number;
+  /** The proposer's span (tracing on): ends when the write is applied here or fails. */
+  span?: Span;
 }
 
 interface ReadWaiter {
@@ -125,6 +147,12 @@ export class ClusterNode {
   private readonly transport: PeerTransport;
   private readonly rpc: PeerRpc;
   private readonly log: LogFn;
+  private readonly metrics: RaftMetricsSink | undefined;
+  private readonly tracer: Tracer | undefined;
+  private readonly debugLogs: boolean;
+  /** Tracing on, leader only: the commit span of each traced entry appended but not yet applied. */
+  private readonly commitSpans = new Map<number, Span>();
+  private knownLeader: NodeId | null = null;
   private readonly requestPrefix = `${randomBytes(6).toString('hex')}`;
   private requestCounter = 0;
   private tickTimer: NodeJS.Timeout | undefined;
@@ -157,6 +185,9 @@ export class ClusterNode {
     this.nodeId = options.nodeId;
     this.store = options.store;
     this.log = options.log;
+    this.metrics = options.metrics;
+    this.tracer = options.tracer;
+    this.debugLogs = options.debugLogs ?? false;
     this.wal = wal;
     this.stateMachine = stateMachine;
     this.ownView = { ...(options.knownPeers ?? {}), ...(options.initialCluster ?? {}) };
@@ -208,7 +239,8 @@ export class ClusterNode {
    * (every member does the same, so all agree); a brand-new node without it waits to be added.
    */
   static async start(options: ClusterNodeOptions): Promise<ClusterNode> {
-    const wal = WriteAheadLog.open(join(options.dataDir, 'raft', 'wal'));
+    const metrics = options.metrics;
+    const wal = WriteAheadLog.open(join(options.dataDir, 'raft', 'wal'), { onFsync: metrics && ((seconds) => metrics.fsyncDuration(seconds)) });
     let stateMachine!: StateMachine;
     let node: ClusterNode | undefined;
     stateMachine = new StateMachine(
@@ -252,16 +284,20 @@ export class ClusterNode {
   // ---- writes -------------------------------------------------------------------------------
 
   /** Replicates a write and resolves once this node has applied it. */
-  write(command: WriteCommand, options: { idempotencyKey?: string; timeoutMs: number }): Promise<WriteResult> {
+  write(command: WriteCommand, options: WriteOptions): Promise<WriteResult> {
     this.assertUsable();
     const requestId = this.nextRequestId();
-    const data = encodeLogCommand({ requestId, idempotencyKey: options.idempotencyKey, timeMs: Date.now(), command });
+    const logCommand: LogCommand = { requestId, idempotencyKey: options.idempotencyKey, timeMs: Date.now(), command };
+    if (options.httpRequestId !== undefined) logCommand.httpRequestId = options.httpRequestId;
+    // Renamed `raft.forward` once the core hands the proposal to another node (the leader).
+    const span = this.tracer?.startSpan('raft.propose', { kind: SpanKind.PRODUCER, attributes: { 'oxirs.node': this.nodeId, 'oxirs.raft.proposal': requestId } }, options.traceContext);
+    if (span) logCommand.traceParent = formatTraceParent(span.spanContext());
+    const data = encodeLogCommand(logCommand);
     return new Promise<WriteResult>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.writeWaiters.delete(requestId);
-        reject(new ClusterError('write_timeout', `The write was not applied within ${options.timeoutMs} ms; it may still be. Retry with the same Idempotency-Key to apply it at most once.`));
+        this.failWrite(requestId, new ClusterError('write_timeout', `The write was not applied within ${options.timeoutMs} ms; it may still be. Retry with the same Idempotency-Key to apply it at most once.`));
       }, options.timeoutMs);
-      const waiter: WriteWaiter = { resolve, reject, timer, leader: null };
+      const waiter: WriteWaiter = { resolve, reject, timer, leader: null, span };
       this.writeWaiters.set(requestId, waiter);
       this.enqueue(() => {
         if (!this.writeWaiters.has(requestId)) return;
@@ -269,14 +305,32 @@ export class ClusterNode {
         const outcome = this.raw.propose(data);
         if (outcome.ok && leader !== null) {
           waiter.leader = leader;
+          waiter.proposedAtMs = performance.now();
+          if (span) {
+            if (leader !== this.nodeId) span.updateName('raft.forward');
+            span.setAttribute('oxirs.raft.leader', leader);
+          }
+          if (this.debugLogs) this.log('debug', leader === this.nodeId ? 'write proposed' : 'write forwarded to the leader', { reqId: options.httpRequestId, proposal: requestId, leader });
           return;
         }
-        this.writeWaiters.delete(requestId);
-        clearTimeout(timer);
         // Dropped with a leader in place: it is handing over leadership, or too many entries wait for its quorum.
-        reject(leader === null ? this.noLeaderError() : new ClusterError('no_quorum', 'The leader refused the write for now (it is handing over leadership, or too many writes wait for its quorum); nothing was changed. Retry shortly.'));
+        this.failWrite(requestId, leader === null ? this.noLeaderError() : new ClusterError('no_quorum', 'The leader refused the write for now (it is handing over leadership, or too many writes wait for its quorum); nothing was changed. Retry shortly.'));
       });
     });
+  }
+
+  /** Ends a waiting write with an error (counted, and its span closed with the error). */
+  private failWrite(requestId: string, error: Error): void {
+    const waiter = this.writeWaiters.get(requestId);
+    if (!waiter) return;
+    this.writeWaiters.delete(requestId);
+    clearTimeout(waiter.timer);
+    this.metrics?.proposalFailed();
+    if (waiter.span) {
+      waiter.span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+      waiter.span.end();
+    }
+    waiter.reject(error);
   }
 
   /** The only member: a write may go straight to the store (see `writeLocally`). */
@@ -398,6 +452,11 @@ export class ClusterNode {
 
   appliedIndex(): number {
     return this.stateMachine.applied.index;
+  }
+
+  /** Where this node keeps its state (the store and the Raft log). */
+  get dataDir(): string {
+    return this.options.dataDir;
   }
 
   status(): ClusterStatus {
@@ -625,10 +684,19 @@ export class ClusterNode {
     if (rd.entries.length > 0 || rd.hardState) {
       persisted = this.wal.saveAsync({ entries: rd.entries, hardState: rd.hardState ?? undefined });
       for (const entry of rd.entries) this.logBytesSinceCompaction += entry.data.byteLength + 32;
+      if (this.metrics && rd.entries.length > 0) persisted = this.timed(persisted, this.metrics);
+      if (this.tracer && rd.entries.length > 0 && this.raw.raft.lead === this.nodeId) this.startCommitSpans(this.tracer, rd.entries);
     }
     // Committed entries are durable already: apply them while the disk syncs the new ones (as
     // etcd's apply goroutine does), so an answer never waits for the next batch's fsync.
-    const applied = rd.committedEntries.length > 0 ? this.stateMachine.apply(rd.committedEntries).then((results) => this.afterApply(results)) : undefined;
+    let applied: Promise<void> | undefined;
+    if (rd.committedEntries.length > 0) {
+      // The entries were committed before this Ready was made: the proposer's commit latency ends here.
+      const committedAtMs = performance.now();
+      const applyStartedAtMs = Date.now();
+      if (this.commitSpans.size > 0) this.endCommitSpans(rd.committedEntries);
+      applied = this.stateMachine.apply(rd.committedEntries).then((results) => this.afterApply(results, committedAtMs, applyStartedAtMs));
+    }
     // Both run to the end before anything else happens (an error in either stops the loop).
     await Promise.all([persisted, applied]);
     this.sendAll(rd.messagesAfterPersist);
@@ -659,22 +727,71 @@ export class ClusterNode {
 
   private onSoftState(leader: NodeId | null): void {
     this.log('info', 'leader changed', { leader, term: this.raw.raft.term });
+    if (leader !== null && leader !== this.knownLeader) this.metrics?.leaderChanged();
+    if (leader !== null) this.knownLeader = leader;
+    if (leader !== this.nodeId && this.commitSpans.size > 0) {
+      // No longer the leader: what it appended may be committed by another, or never.
+      for (const span of this.commitSpans.values()) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: 'leadership lost before the apply' });
+        span.end();
+      }
+      this.commitSpans.clear();
+    }
     // A write proposed through another leader may or may not commit: its client must retry.
     for (const [requestId, waiter] of this.writeWaiters) {
       if (waiter.leader === null || waiter.leader === leader) continue;
-      this.writeWaiters.delete(requestId);
-      clearTimeout(waiter.timer);
-      waiter.reject(new ClusterError('leader_changed', 'The leader changed while the write was in flight; it may or may not have been applied. Retry with the same Idempotency-Key to apply it at most once.'));
+      this.failWrite(requestId, new ClusterError('leader_changed', 'The leader changed while the write was in flight; it may or may not have been applied. Retry with the same Idempotency-Key to apply it at most once.'));
     }
   }
 
-  private afterApply(results: AppliedEntry[]): void {
+  /** `persisted`, with its duration given to the metrics once it resolves (one observe per Ready). */
+  private timed(persisted: Promise<void>, metrics: RaftMetricsSink): Promise<void> {
+    const startedAtMs = performance.now();
+    return persisted.then(() => metrics.appendDuration((performance.now() - startedAtMs) / 1000));
+  }
+
+  /** Tracing on, on the leader: a commit span for each appended entry that carries a trace. */
+  private startCommitSpans(tracer: Tracer, entries: Entry[]): void {
+    for (const entry of entries) {
+      if (entry.type !== 'normal' || entry.data.byteLength === 0) continue;
+      const parent = contextFromTraceParent(decodeLogCommand(entry.data).traceParent);
+      if (!parent) continue;
+      this.commitSpans.set(entry.index, tracer.startSpan('raft.commit', { kind: SpanKind.CONSUMER, attributes: { 'oxirs.node': this.nodeId, 'oxirs.raft.index': entry.index, 'oxirs.raft.term': entry.term } }, parent));
+    }
+  }
+
+  /** The commit spans of newly committed entries end; each stays in the map as the parent of its apply span. */
+  private endCommitSpans(committed: Entry[]): void {
+    for (const entry of committed) this.commitSpans.get(entry.index)?.end();
+  }
+
+  /** Tracing on: one apply span per traced entry of the batch (the batch is one store transaction). */
+  private traceApplies(tracer: Tracer, results: AppliedEntry[], startedAtMs: number): void {
+    const endedAtMs = Date.now();
+    for (const result of results) {
+      const commitSpan = this.commitSpans.get(result.index);
+      this.commitSpans.delete(result.index);
+      const parent = commitSpan ? trace.setSpan(ROOT_CONTEXT, commitSpan) : contextFromTraceParent(result.command?.traceParent);
+      if (!parent) continue;
+      const span = tracer.startSpan('raft.apply', { startTime: startedAtMs, attributes: { 'oxirs.node': this.nodeId, 'oxirs.raft.index': result.index, 'oxirs.raft.batch_entries': results.length } }, parent);
+      if (result.outcome && !result.outcome.ok) span.setStatus({ code: SpanStatusCode.ERROR, message: result.outcome.message });
+      span.end(endedAtMs);
+    }
+  }
+
+  private afterApply(results: AppliedEntry[], committedAtMs: number, applyStartedAtMs: number): void {
+    if (this.tracer) this.traceApplies(this.tracer, results, applyStartedAtMs);
     for (const result of results) {
       if (result.command && result.outcome) {
+        if (this.debugLogs && result.command.httpRequestId !== undefined) {
+          this.log('debug', 'write applied', { reqId: result.command.httpRequestId, proposal: result.command.requestId, index: result.index, leader: this.raw.raft.lead === this.nodeId });
+        }
         const waiter = this.writeWaiters.get(result.command.requestId);
         if (waiter) {
           this.writeWaiters.delete(result.command.requestId);
           clearTimeout(waiter.timer);
+          this.metrics?.proposalCommitted(waiter.proposedAtMs === undefined ? 0 : Math.max(0, committedAtMs - waiter.proposedAtMs) / 1000);
+          waiter.span?.end();
           waiter.resolve({ index: result.index, outcome: result.outcome });
         }
       } else if (result.confChange) {
@@ -773,6 +890,7 @@ export class ClusterNode {
         const message: InstallSnapshot = { ...m, snapshot: { metadata: { index: applied.index, term: applied.term, confState: applied.confState }, data: new Uint8Array() } };
         this.transport.send(to, { t: 'snapEnd', transferId, chunks: seq, message });
         sent = true;
+        this.metrics?.snapshotSent();
         this.log('info', 'snapshot sent', { to, index: applied.index, bytes, ms: Math.round(performance.now() - started) });
       } catch (error) {
         this.log('warn', 'snapshot send failed', { to, error: (error as Error).message });
@@ -811,6 +929,7 @@ export class ClusterNode {
       return;
     }
     transfer.file.finish();
+    this.metrics?.snapshotReceived();
     const index = end.message.snapshot.metadata.index;
     // The core ignores a snapshot it has already committed past (a duplicate, or a late one from
     // an old leader): keep no file for it. A file at the same index as one waiting is a duplicate.
@@ -854,12 +973,14 @@ export class ClusterNode {
     clearInterval(this.tickTimer);
     clearInterval(this.flushTimer);
     const error = new ClusterError('no_leader', 'The node is shutting down.');
-    for (const waiter of [...this.writeWaiters.values(), ...this.confWaiters.values()]) {
+    for (const requestId of [...this.writeWaiters.keys()]) this.failWrite(requestId, error);
+    for (const waiter of this.confWaiters.values()) {
       clearTimeout(waiter.timer);
       waiter.reject(error);
     }
-    this.writeWaiters.clear();
     this.confWaiters.clear();
+    for (const span of this.commitSpans.values()) span.end();
+    this.commitSpans.clear();
     if (this.readRound) clearTimeout(this.readRound.timer);
     for (const waiter of [...this.readQueue, ...(this.readRound?.waiters ?? [])]) {
       if (!waiter.settled) {

@@ -30,6 +30,13 @@ export interface LogCommand {
   /** The proposer's clock when the request arrived: NOW() and idempotency expiry use it. */
   timeMs: number;
   command: WriteCommand;
+  /**
+   * The HTTP request id (X-Request-Id) of the request that made this write, so the proposal and
+   * the apply on every replica can be logged under it. Absent in entries of older nodes.
+   */
+  httpRequestId?: string;
+  /** W3C traceparent of the proposer's span, when tracing is on: the leader's spans join its trace. */
+  traceParent?: string;
 }
 
 /** How an applied write ended, the same on every replica (a failure changes nothing). */
@@ -40,7 +47,11 @@ export type WriteOutcome =
 /** Error catalogue codes (server/errors.ts) a write can fail with when it is applied. */
 export type WriteErrorCode = 'rdf_syntax' | 'sparql_syntax' | 'sparql_invalid' | 'update_failed' | 'query_too_large' | 'triples_only' | 'bad_request' | 'graph_not_found';
 
-/** The encoding's version; a node refuses entries of a newer one rather than misapply them. */
+/**
+ * The encoding's version; a node refuses entries of a newer one rather than misapply them. Fields
+ * that a node of the same version may ignore (httpRequestId, traceParent) are optional and need no
+ * new version: an older node decodes and applies such an entry the same way.
+ */
 const LOG_COMMAND_VERSION = 1;
 
 export function encodeLogCommand(command: LogCommand): Uint8Array {

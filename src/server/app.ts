@@ -19,6 +19,10 @@ import { registerSparqlRoutes } from './sparql-routes.ts';
 import { registerHealthRoutes } from './health-routes.ts';
 import { registerClusterRoutes } from './cluster-routes.ts';
 import type { QueryPool } from '../sparql/query-pool.ts';
+import { Registry } from 'prom-client';
+import type { Tracer } from '@opentelemetry/api';
+import { NodeMetrics } from '../ops/metrics/node-metrics.ts';
+import { registerObservability, requestIdOf } from './observability.ts';
 
 export interface ServerLimits {
   /** Largest request body accepted on /data (loads). */
@@ -53,6 +57,10 @@ export interface AppOptions {
   logger?: FastifyBaseLogger;
   /** Worker threads that evaluate queries; none: on the main thread. */
   queryPool?: QueryPool;
+  /** The node's metrics (served on /metrics); none: a private registry of this app's own. */
+  metrics?: NodeMetrics;
+  /** Tracing on: spans for HTTP requests and SPARQL phases; none: no span is made. */
+  tracer?: Tracer;
 }
 
 export interface NodeState {
@@ -82,6 +90,9 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; state: No
       writeRawError(socket, apiError);
     },
     routerOptions: { maxParamLength: 1000 },
+    // X-Request-Id: the client's when sane, else generated; logged as reqId on every request line.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
     // Errors Fastify raises before routing (a bad %-escape in the path) get the catalogue's shape too.
     frameworkErrors: (error: Error, _request: unknown, reply: { code(status: number): { type(t: string): { send(body: unknown): void } } }) => {
       const apiError = toApiError(error);
@@ -92,6 +103,10 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; state: No
   // Bodies reach handlers as streams; each handler reads them under its own limit.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+
+  const metrics = options.metrics ?? new NodeMetrics({ registry: new Registry() });
+  if (!options.metrics) metrics.observe(options.node);
+  registerObservability(app, { metrics, tracer: options.tracer });
 
   app.addHook('onRequest', async (request) => {
     if (state.shuttingDown) throw new ApiError('shutting_down');
@@ -122,7 +137,7 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; state: No
   registerHealthRoutes(app, { state, node });
   registerMethodNotAllowed(app);
   registerGraphStoreRoutes(app, { node, maxBodyBytes: limits.maxLoadBodyBytes, maxReplicatedBodyBytes: limits.maxReplicatedBodyBytes, writeTimeoutMs: limits.writeTimeoutMs, readTimeoutMs: limits.queryTimeoutMs });
-  registerSparqlRoutes(app, { node, maxBodyBytes: limits.maxRequestBodyBytes, queryTimeoutMs: limits.queryTimeoutMs, writeTimeoutMs: limits.writeTimeoutMs, pool: options.queryPool });
+  registerSparqlRoutes(app, { node, maxBodyBytes: limits.maxRequestBodyBytes, queryTimeoutMs: limits.queryTimeoutMs, writeTimeoutMs: limits.writeTimeoutMs, pool: options.queryPool, metrics, tracer: options.tracer });
   registerClusterRoutes(app, { node, maxBodyBytes: limits.maxRequestBodyBytes, timeoutMs: limits.writeTimeoutMs });
   return { app, state };
 }
@@ -139,6 +154,7 @@ const ALLOWED_METHODS: Record<string, string[]> = {
   '/cluster/members': ['POST'],
   '/cluster/leader/transfer': ['POST'],
   '/health/ready': ['GET'],
+  '/metrics': ['GET'],
 };
 const ALL_METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH', 'OPTIONS'];
 

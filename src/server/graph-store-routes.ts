@@ -17,6 +17,7 @@ import { createRdfSerializer, type OutputFormat } from '../rdf/rdf-serializer.ts
 import { ApiError } from './errors.ts';
 import { limitBody } from './body-limit.ts';
 import type { Role } from './auth.ts';
+import { writeOrigin } from './observability.ts';
 import { consistencyOf, idempotencyKeyOf, replyToWrite } from './replication.ts';
 
 export interface GraphStoreOptions {
@@ -98,7 +99,7 @@ export function registerGraphStoreRoutes(app: FastifyInstance, options: GraphSto
           reply.header('x-commit-index', String(index));
         } else {
           const body = await readWhole(requestBody(request, Math.min(options.maxBodyBytes, options.maxReplicatedBodyBytes)));
-          const written = await node.write({ kind: 'load', ...loadOptions, body }, { idempotencyKey: idempotencyKeyOf(request), timeoutMs: options.writeTimeoutMs });
+          const written = await node.write({ kind: 'load', ...loadOptions, body }, { idempotencyKey: idempotencyKeyOf(request), timeoutMs: options.writeTimeoutMs, ...writeOrigin(request) });
           index = written.index;
           result = replyToWrite(reply, index, written.outcome);
         }
@@ -111,7 +112,7 @@ export function registerGraphStoreRoutes(app: FastifyInstance, options: GraphSto
   app.delete('/data', { config: write }, async (request, reply) => {
     const selector = selectGraph(request);
     if (selector.kind === 'dataset') throw new ApiError('missing_graph_parameter', 'DELETE needs ?default or ?graph=IRI.');
-    const { index, outcome } = await node.write({ kind: 'deleteGraph', graph: selector.kind === 'named' ? selector.iri : null }, { idempotencyKey: idempotencyKeyOf(request), timeoutMs: options.writeTimeoutMs });
+    const { index, outcome } = await node.write({ kind: 'deleteGraph', graph: selector.kind === 'named' ? selector.iri : null }, { idempotencyKey: idempotencyKeyOf(request), timeoutMs: options.writeTimeoutMs, ...writeOrigin(request) });
     replyToWrite(reply, index, outcome);
     reply.code(204).send();
   });

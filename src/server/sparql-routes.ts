@@ -10,12 +10,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { QuadStore } from '../store/quad-store.ts';
 import type { ClusterNode } from '../cluster/cluster-node.ts';
 import type { WriteCommand } from '../cluster/log-command.ts';
-import { prepareQuery, executeQuery } from '../sparql/query-engine.ts';
+import { parseQuery, planQuery, executeQuery } from '../sparql/query-engine.ts';
 import { dataOperations, prepareUpdate } from '../sparql/update-engine.ts';
 import { fastDataOperations } from '../sparql/fast-data-update.ts';
 import { RESULT_MEDIA_TYPES, type ResultFormat } from '../sparql/result-formats.ts';
 import { QueryTimeoutError, QueryCancelledError } from '../sparql/sparql-errors.ts';
-import { renderResult, type RenderFormats } from '../sparql/result-rendering.ts';
+import { renderResult, type RenderFormats, type RowCounter } from '../sparql/result-rendering.ts';
 import type { QueryPool } from '../sparql/query-pool.ts';
 import type { Query } from '../sparql/algebra.ts';
 import { negotiate } from '../rdf/media-types.ts';
@@ -24,6 +24,11 @@ import { ApiError } from './errors.ts';
 import { readBodyText } from './body-limit.ts';
 import { roleAllows } from './auth.ts';
 import { consistencyOf, idempotencyKeyOf, replyToWrite } from './replication.ts';
+import type { Tracer } from '@opentelemetry/api';
+import { SpanStatusCode } from '@opentelemetry/api';
+import { ClusterError } from '../cluster/cluster-errors.ts';
+import type { NodeMetrics, QueryForm, QueryOutcome, UpdateOutcome } from '../ops/metrics/node-metrics.ts';
+import { inSpan, traceContextOf, writeOrigin } from './observability.ts';
 
 export interface SparqlRouteOptions {
   node: ClusterNode;
@@ -33,6 +38,37 @@ export interface SparqlRouteOptions {
   writeTimeoutMs: number;
   /** Worker threads for queries; without, queries run on the main thread. */
   pool?: QueryPool;
+  metrics: NodeMetrics;
+  /** Tracing on: parse, plan and evaluate spans under the request's span. */
+  tracer?: Tracer;
+}
+
+/**
+ * One query's metrics: counted exactly once, when it ends (streamed to the end, failed, timed
+ * out, or cancelled by a client that went away).
+ */
+class QueryObservation {
+  form: QueryForm = 'unknown';
+  private readonly startedAtMs = performance.now();
+  private ended = false;
+
+  constructor(private readonly metrics: NodeMetrics) {}
+
+  end(outcome: QueryOutcome, rows = 0): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.metrics.observeQuery(this.form, outcome, (performance.now() - this.startedAtMs) / 1000, rows);
+  }
+}
+
+function queryOutcomeOf(error: unknown): QueryOutcome {
+  if (error instanceof QueryTimeoutError) return 'timeout';
+  if (error instanceof QueryCancelledError) return 'cancelled';
+  return 'error';
+}
+
+function updateOutcomeOf(error: unknown): UpdateOutcome {
+  return error instanceof ClusterError && error.code === 'write_timeout' ? 'timeout' : 'error';
 }
 
 type ProtocolDataset = { defaultGraphs: string[]; namedGraphs: string[] };
@@ -129,18 +165,23 @@ export function registerSparqlRoutes(app: FastifyInstance, options: SparqlRouteO
     const protocol = await protocolRequest(request, allowed, options.maxBodyBytes);
     const timeoutMs = Math.min(protocol.timeoutMs ?? options.queryTimeoutMs, options.queryTimeoutMs);
     if (protocol.kind === 'update') {
-      if (request.principalRole && !roleAllows(request.principalRole, 'write')) throw new ApiError('forbidden', `Updates need the write role; you have ${request.principalRole}.`);
-      // A malformed update is refused here, before anything is proposed. The common INSERT/DELETE
-      // DATA shape is read without sparqljs, to the same operations (see fast-data-update.ts).
-      const data = fastDataOperations(protocol.text) ?? dataOperations(prepareUpdate(protocol.text));
-      const dataset = protocol.defaultGraphs.length > 0 || protocol.namedGraphs.length > 0 ? { defaultGraphs: protocol.defaultGraphs, namedGraphs: protocol.namedGraphs } : undefined;
-      const command: WriteCommand = data ? { kind: 'data', operations: data } : { kind: 'update', text: protocol.text, dataset };
-      const { index, outcome } = await options.node.write(command, { idempotencyKey: idempotencyKeyOf(request), timeoutMs: options.writeTimeoutMs });
-      const summary = replyToWrite(reply, index, outcome);
-      reply.header('x-quads-inserted', String(summary.insertedQuads)).header('x-quads-removed', String(summary.removedQuads));
-      return reply.code(204).send();
+      const startedAtMs = performance.now();
+      try {
+        await respondToUpdate(request, reply, protocol, options);
+        options.metrics.observeUpdate('ok', (performance.now() - startedAtMs) / 1000);
+      } catch (error) {
+        options.metrics.observeUpdate(updateOutcomeOf(error), (performance.now() - startedAtMs) / 1000);
+        throw error;
+      }
+      return reply;
     }
-    return respondToQuery(request, reply, protocol, options, timeoutMs);
+    const observation = new QueryObservation(options.metrics);
+    try {
+      return await respondToQuery(request, reply, protocol, options, timeoutMs, observation);
+    } catch (error) {
+      observation.end(queryOutcomeOf(error));
+      throw error;
+    }
   };
   app.get('/sparql', { config: { role: 'read' } }, handle('either'));
   app.post('/sparql', { config: { role: 'read' } }, handle('either'));
@@ -149,8 +190,23 @@ export function registerSparqlRoutes(app: FastifyInstance, options: SparqlRouteO
   app.post('/update', { config: { role: 'write' } }, handle('update'));
 }
 
-async function respondToQuery(request: FastifyRequest, reply: FastifyReply, protocol: ProtocolRequest, options: SparqlRouteOptions, timeoutMs: number) {
-  const query = prepareQuery(protocol.text);
+async function respondToUpdate(request: FastifyRequest, reply: FastifyReply, protocol: ProtocolRequest, options: SparqlRouteOptions): Promise<void> {
+  if (request.principalRole && !roleAllows(request.principalRole, 'write')) throw new ApiError('forbidden', `Updates need the write role; you have ${request.principalRole}.`);
+  // A malformed update is refused here, before anything is proposed. The common INSERT/DELETE
+  // DATA shape is read without sparqljs, to the same operations (see fast-data-update.ts).
+  const data = inSpan(options.tracer, request, 'sparql.parse', () => fastDataOperations(protocol.text) ?? dataOperations(prepareUpdate(protocol.text)));
+  const dataset = protocol.defaultGraphs.length > 0 || protocol.namedGraphs.length > 0 ? { defaultGraphs: protocol.defaultGraphs, namedGraphs: protocol.namedGraphs } : undefined;
+  const command: WriteCommand = data ? { kind: 'data', operations: data } : { kind: 'update', text: protocol.text, dataset };
+  const { index, outcome } = await options.node.write(command, { idempotencyKey: idempotencyKeyOf(request), timeoutMs: options.writeTimeoutMs, ...writeOrigin(request) });
+  const summary = replyToWrite(reply, index, outcome);
+  reply.header('x-quads-inserted', String(summary.insertedQuads)).header('x-quads-removed', String(summary.removedQuads));
+  reply.code(204).send();
+}
+
+async function respondToQuery(request: FastifyRequest, reply: FastifyReply, protocol: ProtocolRequest, options: SparqlRouteOptions, timeoutMs: number, observation: QueryObservation) {
+  const parsed = inSpan(options.tracer, request, 'sparql.parse', () => parseQuery(protocol.text));
+  observation.form = parsed.queryType.toLowerCase() as QueryForm;
+  const query = inSpan(options.tracer, request, 'sparql.plan', () => planQuery(parsed));
   await options.node.readBarrier(consistencyOf(request), timeoutMs);
   const graphResult = query.form.form === 'CONSTRUCT' || query.form.form === 'DESCRIBE';
   const offers = graphResult ? Object.keys(GRAPH_OFFERS) : SELECT_OFFERS;
@@ -158,9 +214,24 @@ async function respondToQuery(request: FastifyRequest, reply: FastifyReply, prot
   if (!mediaType) throw new ApiError('not_acceptable', `Acceptable here: ${offers.join(', ')}.`);
   const formats: RenderFormats = graphResult ? { results: 'json', graph: GRAPH_OFFERS[mediaType] } : { results: FORMAT_OF_SELECT_OFFER[mediaType], graph: 'n-triples' };
   const protocolDataset = protocol.defaultGraphs.length > 0 || protocol.namedGraphs.length > 0 ? { defaultGraphs: protocol.defaultGraphs, namedGraphs: protocol.namedGraphs } : undefined;
+  // Evaluation and rendering are interleaved (results stream): the span covers both, to the last piece.
+  const evaluateSpan = options.tracer?.startSpan('sparql.evaluate', { attributes: { 'sparql.form': observation.form, 'sparql.workers': options.pool !== undefined } }, traceContextOf(request));
+  const counter: RowCounter = { rows: 0 };
   const pieces = options.pool
     ? options.pool.run({ query, formats, protocolDataset, timeoutMs })
-    : evaluateInProcess(options.node.store, query, formats, protocolDataset, timeoutMs);
+    : evaluateInProcess(options.node.store, query, formats, protocolDataset, timeoutMs, counter);
+  const rowsSent = () => ('rows' in pieces ? pieces.rows : counter.rows);
+  let finished = false;
+  const finish = (outcome: QueryOutcome, error?: unknown) => {
+    if (finished) return;
+    finished = true;
+    observation.end(outcome, rowsSent());
+    if (evaluateSpan) {
+      evaluateSpan.setAttribute('sparql.rows', rowsSent());
+      if (error !== undefined) evaluateSpan.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      evaluateSpan.end();
+    }
+  };
   const iterator = pieces[Symbol.asyncIterator]();
   // A client that goes away, even before the first byte (or before this point), stops the
   // evaluation and releases its snapshot.
@@ -168,6 +239,7 @@ async function respondToQuery(request: FastifyRequest, reply: FastifyReply, prot
   const cancel = () => {
     if (cancelled) return;
     cancelled = true;
+    finish('cancelled');
     if ('cancel' in pieces) pieces.cancel();
     else void iterator.return?.(undefined);
   };
@@ -178,7 +250,13 @@ async function respondToQuery(request: FastifyRequest, reply: FastifyReply, prot
   if (reply.raw.destroyed || request.raw.socket?.destroyed === true) cancel();
   // The first piece is computed before the status is sent, so an error in it (a timeout, say)
   // still becomes a proper error response; later errors can only cut the stream.
-  const first = await iterator.next();
+  let first: IteratorResult<string>;
+  try {
+    first = await iterator.next();
+  } catch (error) {
+    finish(queryOutcomeOf(error), error);
+    throw error;
+  }
   reply.header('content-type', `${mediaType}${mediaType.startsWith('text/') || mediaType.endsWith('+json') || mediaType.endsWith('+xml') ? '; charset=utf-8' : ''}`);
   async function* stream(): AsyncGenerator<string> {
     try {
@@ -188,7 +266,9 @@ async function respondToQuery(request: FastifyRequest, reply: FastifyReply, prot
         if (next.done) break;
         yield next.value;
       }
+      finish('ok');
     } catch (error) {
+      finish(queryOutcomeOf(error), error);
       if (!(error instanceof QueryTimeoutError) && !(error instanceof QueryCancelledError)) request.log.error({ err: error }, 'query failed while streaming');
       throw error;
     }
@@ -202,11 +282,11 @@ async function respondToQuery(request: FastifyRequest, reply: FastifyReply, prot
 }
 
 /** Evaluation on the main thread (no worker pool), yielding to the event loop between pieces. */
-async function* evaluateInProcess(store: QuadStore, query: Query, formats: RenderFormats, protocolDataset: ProtocolDataset | undefined, timeoutMs: number): AsyncGenerator<string> {
+async function* evaluateInProcess(store: QuadStore, query: Query, formats: RenderFormats, protocolDataset: ProtocolDataset | undefined, timeoutMs: number, counter: RowCounter): AsyncGenerator<string> {
   const snapshot = store.snapshot();
   try {
     const result = executeQuery(query, snapshot, { protocolDataset, deadlineMs: performance.now() + timeoutMs });
-    for (const piece of renderResult(result, formats)) {
+    for (const piece of renderResult(result, formats, counter)) {
       yield piece;
       await new Promise((resolve) => setImmediate(resolve));
     }

@@ -10,11 +10,15 @@ import { DEFAULT_GRAPH_ID } from '../store/indexes.ts';
 import type { DatasetClause, PatternTerm, Query, TemplateQuad } from './algebra.ts';
 import { isVariable } from './algebra.ts';
 import { parseSparql } from './parse.ts';
+import type * as S from 'sparqljs';
 import { translateQuery } from './translate.ts';
 import { Evaluator, type Solution, type Value } from './evaluate.ts';
 import type { QuadSource } from './quad-source.ts';
 import type { FunctionContext } from './expression-functions.ts';
 import { SparqlSemanticError } from './sparql-errors.ts';
+
+/** A parsed (not yet translated) query. */
+export type ParsedQuery = S.Query;
 
 export type QueryResult =
   | { form: 'SELECT'; variables: string[]; solutions: Iterable<Map<string, Term>> }
@@ -31,8 +35,18 @@ export interface QueryOptions {
 }
 
 export function prepareQuery(text: string, baseIri?: string): Query {
+  return planQuery(parseQuery(text, baseIri), baseIri);
+}
+
+/** The first half of prepareQuery: text to syntax tree (a syntax error has line and column). */
+export function parseQuery(text: string, baseIri?: string): ParsedQuery {
   const parsed = parseSparql(text, baseIri);
   if (parsed.type !== 'query') throw new SparqlSemanticError('this is an update; send it to /update');
+  return parsed;
+}
+
+/** The second half: syntax tree to the algebra the evaluator runs. */
+export function planQuery(parsed: ParsedQuery, baseIri?: string): Query {
   return translateQuery(parsed, baseIri);
 }
 

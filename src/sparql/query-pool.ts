@@ -27,11 +27,14 @@ export interface PooledQuery {
 /** The pieces of one query's response; `cancel()` stops the worker's evaluation. */
 export interface QueryStream extends AsyncIterable<string> {
   cancel(): void;
+  /** Rows the worker rendered; known once the stream has ended. */
+  readonly rows: number;
 }
 
 interface Job {
   pieces: string[];
   done: boolean;
+  rows: number;
   error: Error | undefined;
   wake: (() => void) | undefined;
   slot: WorkerSlot;
@@ -92,7 +95,10 @@ export class QueryPool {
     const job = this.jobs.get(message.id);
     if (!job) return;
     if (message.type === 'piece') job.pieces.push(message.text);
-    else if (message.type === 'end') this.finish(message.id, undefined);
+    else if (message.type === 'end') {
+      job.rows = message.rows;
+      this.finish(message.id, undefined);
+    }
     else this.finish(message.id, deserializeError(message.error));
     job.wake?.();
   }
@@ -110,7 +116,7 @@ export class QueryPool {
     const slot = this.slots.reduce((best, s) => (s.active.size < best.active.size ? s : best));
     const id = this.nextId++;
     const cancelFlag = new SharedArrayBuffer(4);
-    const job: Job = { pieces: [], done: false, error: undefined, wake: undefined, slot };
+    const job: Job = { pieces: [], done: false, rows: 0, error: undefined, wake: undefined, slot };
     this.jobs.set(id, job);
     slot.active.add(id);
     const message: WorkerRequest = {
@@ -135,6 +141,9 @@ export class QueryPool {
     };
     return {
       cancel,
+      get rows() {
+        return job.rows;
+      },
       async *[Symbol.asyncIterator]() {
         try {
           for (;;) {

@@ -32,7 +32,8 @@ export interface SerializedError {
 export type WorkerResponse =
   | { type: 'ready' }
   | { type: 'piece'; id: number; text: string }
-  | { type: 'end'; id: number }
+  /** `rows`: SELECT solutions or graph triples rendered (see RowCounter). */
+  | { type: 'end'; id: number; rows: number }
   | { type: 'error'; id: number; error: SerializedError };
 
 export function serializeError(error: unknown): SerializedError {

@@ -38,12 +38,13 @@ async function run(request: Extract<WorkerRequest, { type: 'run' }>): Promise<vo
       isCancelled,
       now: new Date(request.nowMs),
     });
-    for (const piece of renderResult(result, request.formats)) {
+    const counter = { rows: 0 };
+    for (const piece of renderResult(result, request.formats, counter)) {
       await waitForCredit(request.id);
       if (isCancelled()) return;
       send({ type: 'piece', id: request.id, text: piece });
     }
-    send({ type: 'end', id: request.id });
+    send({ type: 'end', id: request.id, rows: counter.rows });
   } catch (error) {
     send({ type: 'error', id: request.id, error: serializeError(error) });
   } finally {

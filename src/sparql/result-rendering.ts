@@ -17,18 +17,24 @@ export interface RenderFormats {
   graph: OutputFormat;
 }
 
-export function* renderResult(result: QueryResult, formats: RenderFormats): Generator<string> {
+/** Rows rendered so far (SELECT solutions, CONSTRUCT/DESCRIBE triples): the rows-returned metric. */
+export interface RowCounter {
+  rows: number;
+}
+
+export function* renderResult(result: QueryResult, formats: RenderFormats, counter: RowCounter = { rows: 0 }): Generator<string> {
   if (result.form === 'ASK') {
     yield askResult(formats.results, result.value);
     return;
   }
   if (result.form === 'SELECT') {
-    yield* selectResults(formats.results, result.variables, result.solutions);
+    yield* selectResults(formats.results, result.variables, counted(result.solutions, counter));
     return;
   }
   let pending = '';
   const serializer = createRdfSerializer(formats.graph, (piece) => (pending += piece));
   for (const quad of result.quads) {
+    counter.rows++;
     serializer.add(quad);
     if (pending.length >= PIECE_CHARS) {
       yield pending;
@@ -37,4 +43,11 @@ export function* renderResult(result: QueryResult, formats: RenderFormats): Gene
   }
   serializer.end();
   if (pending) yield pending;
+}
+
+function* counted<T>(items: Iterable<T>, counter: RowCounter): Generator<T> {
+  for (const item of items) {
+    counter.rows++;
+    yield item;
+  }
 }

@@ -58,7 +58,7 @@ export function leaderOf(members: Member[]): Member {
 /** Three nodes; when latencyMs is given, every peer link goes through a FaultProxy with that one-way latency. */
 export async function withCluster(
   body: (members: Member[], ctx: { root: string; proxies: Map<string, FaultProxy>; addresses: Record<string, string>; views: Record<string, Record<string, string>> }) => Promise<void>,
-  extra: Partial<ClusterNodeOptions> = {},
+  extra: Partial<ClusterNodeOptions> | ((id: string) => Partial<ClusterNodeOptions>) = {},
   opts: { latencyMs?: number; ids?: string[] } = {},
 ): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'oxirs-in-process-'));
@@ -74,7 +74,7 @@ export async function withCluster(
   }
   const members: Member[] = [];
   try {
-    for (const id of ids) members.push(await startMember(id, join(root, id), addresses[id], { initialCluster: views[id], clusterSecret: 's', ...extra }));
+    for (const id of ids) members.push(await startMember(id, join(root, id), addresses[id], { initialCluster: views[id], clusterSecret: 's', ...(typeof extra === 'function' ? extra(id) : extra) }));
     await until('a leader', () => members.every((m) => m.node.status().leaderId !== null) && members[0].node.status().leaderId, 20_000);
     await body(members, { root, proxies, addresses, views });
   } finally {

@@ -37,6 +37,8 @@ export interface WalOptions {
   segmentBytes?: number;
   /** Zeros added ahead of the writes at a time (0: none, every write appends). */
   preallocateBytes?: number;
+  /** Told how long each fdatasync of appended records took (metrics); called once per save. */
+  onFsync?: (seconds: number) => void;
 }
 
 interface Segment {
@@ -69,6 +71,7 @@ export class WriteAheadLog implements Storage {
   private allocatedBytes: number;
   private readonly segmentBytes: number;
   private readonly preallocateBytes: number;
+  private readonly onFsync: ((seconds: number) => void) | undefined;
 
   private constructor(
     readonly directory: string,
@@ -76,6 +79,7 @@ export class WriteAheadLog implements Storage {
   ) {
     this.segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     this.preallocateBytes = options.preallocateBytes ?? DEFAULT_PREALLOCATE_BYTES;
+    this.onFsync = options.onFsync;
     mkdirSync(directory, { recursive: true });
     const names = readdirSync(directory).filter((name) => SEGMENT_NAME.test(name)).sort();
     let recordsEnd = 0;
@@ -245,12 +249,11 @@ export class WriteAheadLog implements Storage {
     await this.preallocateAsync(bytes.length);
     const { segment, position } = this.reserve(bytes.length);
     const fd = this.fd;
-    if (bytes.length <= INLINE_WRITE_MAX_BYTES) {
-      writeFully(fd, bytes, position);
-      await new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
-    } else {
-      await writeAndSyncAsync(fd, bytes, position);
-    }
+    if (bytes.length <= INLINE_WRITE_MAX_BYTES) writeFully(fd, bytes, position);
+    else await writeAsync(fd, bytes, position);
+    const syncStarted = performance.now();
+    await new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
+    this.onFsync?.((performance.now() - syncStarted) / 1000);
     for (const record of records) this.apply(record, segment);
   }
 
@@ -295,7 +298,9 @@ export class WriteAheadLog implements Storage {
 
   private writeDurably(records: WalRecord[]): Segment {
     const segment = this.writeRecords(records);
+    const syncStarted = performance.now();
     fdatasyncSync(this.fd);
+    this.onFsync?.((performance.now() - syncStarted) / 1000);
     return segment;
   }
 
@@ -333,7 +338,7 @@ export class WriteAheadLog implements Storage {
     const target = this.currentBytes + length + this.preallocateBytes;
     const fd = this.fd;
     for (let at = this.allocatedBytes; at < target; at += ZEROS.length) {
-      await writeAndSyncAsync(fd, ZEROS.subarray(0, Math.min(ZEROS.length, target - at)), at, false);
+      await writeAsync(fd, ZEROS.subarray(0, Math.min(ZEROS.length, target - at)), at);
     }
     await new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
     this.allocatedBytes = target;
@@ -380,14 +385,13 @@ function writeFully(fd: number, bytes: Buffer, position: number): void {
   while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written, position + written);
 }
 
-/** Writes `bytes` at `position` in the thread pool, then (unless told not to) fdatasyncs. */
-function writeAndSyncAsync(fd: number, bytes: Buffer, position: number, sync = true): Promise<void> {
+/** Writes `bytes` at `position` in the thread pool. */
+function writeAsync(fd: number, bytes: Buffer, position: number): Promise<void> {
   return new Promise<void>((resolve, reject) =>
     write(fd, bytes, 0, bytes.length, position, (error, written) => {
       if (error) reject(error);
       else if (written !== bytes.length) reject(new Error(`short write to the log: ${written} of ${bytes.length} bytes`));
-      else if (!sync) resolve();
-      else fdatasync(fd, (syncError) => (syncError ? reject(syncError) : resolve()));
+      else resolve();
     }),
   );
 }
