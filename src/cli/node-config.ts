@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { defaultQueryWorkers } from '../sparql/query-pool.ts';
 import { parseHostPort as parseAddress, parseInitialCluster } from '../cluster/membership.ts';
+import { AlertConfigError, parseAlertingConfig, type AlertingConfig } from '../ops/alerting/alerting-config.ts';
 
 export class ConfigError extends Error {}
 
@@ -29,7 +30,12 @@ export interface NodeConfig {
   queryTimeoutMs: number;
   /** 0: queries run on the main thread. */
   queryWorkers: number;
+  /** Alert rules and sinks: the config file's structured `alerts` key (docs/alerting.md); defaults without it. */
+  alerts: AlertingConfig;
 }
+
+/** Config-file keys that hold structured values and have no flag. */
+const STRUCTURED_KEYS = ['alerts'];
 
 export const SETTINGS = {
   'node-id': { description: 'unique, stable name of this member', default: 'hostname-based' },
@@ -84,7 +90,9 @@ export function resolveNodeConfig(
     }
     if (typeof fileValues !== 'object' || fileValues === null || Array.isArray(fileValues)) throw new ConfigError(`config file ${configFile} must hold a JSON object`);
     for (const key of Object.keys(fileValues)) {
-      if (!(key in SETTINGS)) throw new ConfigError(`config file ${configFile}: unknown key ${JSON.stringify(key)} (known: ${Object.keys(SETTINGS).join(', ')})`);
+      if (!(key in SETTINGS) && !STRUCTURED_KEYS.includes(key)) {
+        throw new ConfigError(`config file ${configFile}: unknown key ${JSON.stringify(key)} (known: ${[...Object.keys(SETTINGS), ...STRUCTURED_KEYS].join(', ')})`);
+      }
     }
   }
   const value = (name: SettingName): string | undefined => {
@@ -139,6 +147,13 @@ export function resolveNodeConfig(
   const workers = value('query-workers')!;
   const queryWorkers = workers === SETTINGS['query-workers'].default ? defaultQueryWorkers() : Number(workers);
   if (!Number.isInteger(queryWorkers) || queryWorkers < 0 || queryWorkers > 64) throw new ConfigError('--query-workers must be an integer from 0 to 64');
+  let alerts: AlertingConfig;
+  try {
+    alerts = parseAlertingConfig(fileValues.alerts);
+  } catch (error) {
+    if (error instanceof AlertConfigError) throw new ConfigError(`config file ${configFile}: ${error.message}`);
+    throw error;
+  }
   return {
     nodeId,
     dataDir: value('data-dir')!,
@@ -155,5 +170,6 @@ export function resolveNodeConfig(
     logLevel,
     queryTimeoutMs,
     queryWorkers,
+    alerts,
   };
 }

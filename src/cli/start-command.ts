@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import pino from 'pino';
+import { register } from 'prom-client';
 import { QuadStore } from '../store/quad-store.ts';
 import { buildApp } from '../server/app.ts';
 import { QueryPool } from '../sparql/query-pool.ts';
@@ -14,6 +15,9 @@ import { readAppliedState } from '../cluster/state-machine.ts';
 import { joinCluster, promoteWhenCaughtUp } from '../cluster/join.ts';
 import { Authenticator, loadAuthConfig, AuthConfigError } from '../server/auth.ts';
 import { ConfigError, resolveNodeConfig, type SettingName } from './node-config.ts';
+import { Alerting } from '../ops/alerting/alerting.ts';
+import { MetricSource } from '../ops/alerting/metric-source.ts';
+import { peerReachabilityFallback } from '../ops/alerting/peer-reachability-fallback.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -54,7 +58,11 @@ export async function startCommand(flags: Partial<Record<SettingName, string>>, 
     onFatal: () => process.exit(1),
   });
   const queryPool = config.queryWorkers > 0 ? new QueryPool(storePath, config.queryWorkers) : undefined;
-  const { app, state } = buildApp({ node, authenticator, logger, queryPool, limits: { queryTimeoutMs: config.queryTimeoutMs } });
+  // Rules read the default registry (the node's metrics); the fallback registry only answers for
+  // a metric the default one lacks (see peer-reachability-fallback.ts).
+  const alerting = new Alerting({ config: config.alerts, source: new MetricSource(register, peerReachabilityFallback(() => node.status())), nodeId: config.nodeId, log });
+  alerting.start();
+  const { app, state } = buildApp({ node, authenticator, logger, queryPool, alerts: alerting, limits: { queryTimeoutMs: config.queryTimeoutMs } });
   if (!authenticator && !['127.0.0.1', 'localhost', '::1'].includes(config.httpHost)) {
     logger.warn(`no --auth: the HTTP API on ${config.httpHost} is open to anyone who can reach it`);
   }
@@ -85,6 +93,7 @@ export async function startCommand(flags: Partial<Record<SettingName, string>>, 
       await app.close();
     } finally {
       clearTimeout(force);
+      await alerting.stop();
       await node.close();
       await queryPool?.close();
       await store.close();

@@ -18,6 +18,7 @@ import { registerGraphStoreRoutes } from './graph-store-routes.ts';
 import { registerSparqlRoutes } from './sparql-routes.ts';
 import { registerHealthRoutes } from './health-routes.ts';
 import { registerClusterRoutes } from './cluster-routes.ts';
+import { registerAlertRoutes, type AlertSource } from './alert-routes.ts';
 import type { QueryPool } from '../sparql/query-pool.ts';
 
 export interface ServerLimits {
@@ -53,6 +54,8 @@ export interface AppOptions {
   logger?: FastifyBaseLogger;
   /** Worker threads that evaluate queries; none: on the main thread. */
   queryPool?: QueryPool;
+  /** The node's alert engine, served at GET /alerts; none: no such route. */
+  alerts?: AlertSource;
 }
 
 export interface NodeState {
@@ -124,6 +127,7 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; state: No
   registerGraphStoreRoutes(app, { node, maxBodyBytes: limits.maxLoadBodyBytes, maxReplicatedBodyBytes: limits.maxReplicatedBodyBytes, writeTimeoutMs: limits.writeTimeoutMs, readTimeoutMs: limits.queryTimeoutMs });
   registerSparqlRoutes(app, { node, maxBodyBytes: limits.maxRequestBodyBytes, queryTimeoutMs: limits.queryTimeoutMs, writeTimeoutMs: limits.writeTimeoutMs, pool: options.queryPool });
   registerClusterRoutes(app, { node, maxBodyBytes: limits.maxRequestBodyBytes, timeoutMs: limits.writeTimeoutMs });
+  if (options.alerts) registerAlertRoutes(app, { alerts: options.alerts });
   return { app, state };
 }
 
@@ -139,6 +143,7 @@ const ALLOWED_METHODS: Record<string, string[]> = {
   '/cluster/members': ['POST'],
   '/cluster/leader/transfer': ['POST'],
   '/health/ready': ['GET'],
+  '/alerts': ['GET'],
 };
 const ALL_METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH', 'OPTIONS'];
 

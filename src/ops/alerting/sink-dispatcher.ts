@@ -44,6 +44,7 @@ export class SinkDispatcher {
   notify(notification: AlertNotification): void {
     if (this.abort.signal.aborted) return;
     for (const queue of this.queues) {
+      if (queue.sink.accepts && !queue.sink.accepts(notification)) continue;
       queue.pending.push(notification);
       if (queue.pending.length > this.policy.maxQueued) {
         const dropped = queue.pending.shift()!;

@@ -9,6 +9,10 @@ export interface AlertSink {
   /** For logs: the sink kind and where it points (no secrets). */
   readonly name: string;
   deliver(notification: AlertNotification, signal: AbortSignal): Promise<void>;
+  /** Whether this sink wants the notification at all (e.g. a severity floor); absent: all. */
+  accepts?(notification: AlertNotification): boolean;
+  /** Releases connections (a mail transport's pool). */
+  close?(): void;
 }
 
 /** One line: "[FIRING] warning on n1: peer n2 unreachable for 10 s (rule peer-unreachable)". */
