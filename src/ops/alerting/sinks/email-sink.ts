@@ -3,8 +3,11 @@
  * as plain text. TLS: "implicit" (SMTPS, usually port 465), "starttls" (upgrade required,
  * usually 587: a server that does not offer it is an error, never a silent plain-text send), or
  * "none" (plain text, only for a relay on a trusted network or loopback).
+ *
+ * nodemailer is loaded on the first delivery, so a node without mail alerts does not pay for
+ * loading it at every start.
  */
-import { createTransport, type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { AlertNotification } from '../alert-types.ts';
 import { notificationText, notificationTitle, type AlertSink } from './alert-sink.ts';
 
@@ -21,11 +24,16 @@ export interface EmailSinkOptions {
 
 export class EmailSink implements AlertSink {
   readonly name: string;
-  private readonly transport: Transporter;
+  private transport: Transporter | undefined;
 
   constructor(private readonly options: EmailSinkOptions) {
     this.name = `email ${options.host}:${options.port}`;
-    this.transport = createTransport({
+  }
+
+  private async connect(): Promise<Transporter> {
+    const { createTransport } = await import('nodemailer');
+    const options = this.options;
+    this.transport ??= createTransport({
       host: options.host,
       port: options.port,
       secure: options.tls === 'implicit',
@@ -36,12 +44,14 @@ export class EmailSink implements AlertSink {
       greetingTimeout: options.timeoutMs,
       socketTimeout: options.timeoutMs,
     });
+    return this.transport;
   }
 
   async deliver(notification: AlertNotification, signal: AbortSignal): Promise<void> {
     signal.throwIfAborted();
+    const transport = await this.connect();
     // nodemailer takes no AbortSignal; its socket timeouts bound a hung server instead.
-    await this.transport.sendMail({
+    await transport.sendMail({
       from: this.options.from,
       to: this.options.to,
       subject: notificationTitle(notification),
@@ -50,6 +60,6 @@ export class EmailSink implements AlertSink {
   }
 
   close(): void {
-    this.transport.close();
+    this.transport?.close();
   }
 }
