@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { defaultQueryWorkers } from '../sparql/query-pool.ts';
 import { parseHostPort as parseAddress, parseInitialCluster } from '../cluster/membership.ts';
+import { AlertConfigError, parseAlertingConfig, type AlertingConfig } from '../ops/alerting/alerting-config.ts';
 
 export class ConfigError extends Error {}
 
@@ -31,7 +32,12 @@ export interface NodeConfig {
   queryWorkers: number;
   /** OTLP/HTTP endpoint spans are sent to; undefined: tracing is off. */
   otlpEndpoint: string | undefined;
+  /** Alert rules and sinks: the config file's structured `alerts` key (docs/alerting.md); defaults without it. */
+  alerts: AlertingConfig;
 }
+
+/** Config-file keys that hold structured values and have no flag. */
+const STRUCTURED_KEYS = ['alerts'];
 
 export const SETTINGS = {
   'node-id': { description: 'unique, stable name of this member', default: 'hostname-based' },
@@ -87,7 +93,9 @@ export function resolveNodeConfig(
     }
     if (typeof fileValues !== 'object' || fileValues === null || Array.isArray(fileValues)) throw new ConfigError(`config file ${configFile} must hold a JSON object`);
     for (const key of Object.keys(fileValues)) {
-      if (!(key in SETTINGS)) throw new ConfigError(`config file ${configFile}: unknown key ${JSON.stringify(key)} (known: ${Object.keys(SETTINGS).join(', ')})`);
+      if (!(key in SETTINGS) && !STRUCTURED_KEYS.includes(key)) {
+        throw new ConfigError(`config file ${configFile}: unknown key ${JSON.stringify(key)} (known: ${[...Object.keys(SETTINGS), ...STRUCTURED_KEYS].join(', ')})`);
+      }
     }
   }
   const value = (name: SettingName): string | undefined => {
@@ -144,6 +152,13 @@ export function resolveNodeConfig(
   if (!Number.isInteger(queryWorkers) || queryWorkers < 0 || queryWorkers > 64) throw new ConfigError('--query-workers must be an integer from 0 to 64');
   const otlpEndpoint = value('otlp-endpoint');
   if (otlpEndpoint !== undefined && !/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(otlpEndpoint)) throw new ConfigError('--otlp-endpoint must be an http:// or https:// URL');
+  let alerts: AlertingConfig;
+  try {
+    alerts = parseAlertingConfig(fileValues.alerts);
+  } catch (error) {
+    if (error instanceof AlertConfigError) throw new ConfigError(`config file ${configFile}: ${error.message}`);
+    throw error;
+  }
   return {
     nodeId,
     dataDir: value('data-dir')!,
@@ -161,5 +176,6 @@ export function resolveNodeConfig(
     queryTimeoutMs,
     queryWorkers,
     otlpEndpoint,
+    alerts,
   };
 }

@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import pino from 'pino';
+import { register } from 'prom-client';
 import { QuadStore } from '../store/quad-store.ts';
 import { buildApp } from '../server/app.ts';
 import { QueryPool } from '../sparql/query-pool.ts';
@@ -16,6 +17,8 @@ import { Authenticator, loadAuthConfig, AuthConfigError } from '../server/auth.t
 import { ConfigError, resolveNodeConfig, type SettingName } from './node-config.ts';
 import { NodeMetrics } from '../ops/metrics/node-metrics.ts';
 import { startTracing } from '../ops/tracing/otlp-tracing.ts';
+import { Alerting } from '../ops/alerting/alerting.ts';
+import { MetricSource } from '../ops/alerting/metric-source.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -63,7 +66,9 @@ export async function startCommand(flags: Partial<Record<SettingName, string>>, 
   });
   const queryPool = config.queryWorkers > 0 ? new QueryPool(storePath, config.queryWorkers) : undefined;
   metrics.observe(node);
-  const { app, state } = buildApp({ node, authenticator, logger, queryPool, metrics, tracer: tracing?.tracer, limits: { queryTimeoutMs: config.queryTimeoutMs } });
+  const alerting = new Alerting({ config: config.alerts, source: new MetricSource(register), nodeId: config.nodeId, log });
+  alerting.start();
+  const { app, state } = buildApp({ node, authenticator, logger, queryPool, metrics, tracer: tracing?.tracer, alerts: alerting, limits: { queryTimeoutMs: config.queryTimeoutMs } });
   if (!authenticator && !['127.0.0.1', 'localhost', '::1'].includes(config.httpHost)) {
     logger.warn(`no --auth: the HTTP API on ${config.httpHost} is open to anyone who can reach it`);
   }
@@ -95,6 +100,7 @@ export async function startCommand(flags: Partial<Record<SettingName, string>>, 
       await app.close();
     } finally {
       clearTimeout(force);
+      await alerting.stop();
       await node.close();
       await queryPool?.close();
       await store.close();

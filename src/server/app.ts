@@ -18,6 +18,7 @@ import { registerGraphStoreRoutes } from './graph-store-routes.ts';
 import { registerSparqlRoutes } from './sparql-routes.ts';
 import { registerHealthRoutes } from './health-routes.ts';
 import { registerClusterRoutes } from './cluster-routes.ts';
+import { registerAlertRoutes, type AlertSource } from './alert-routes.ts';
 import type { QueryPool } from '../sparql/query-pool.ts';
 import { Registry } from 'prom-client';
 import type { Tracer } from '@opentelemetry/api';
@@ -61,6 +62,8 @@ export interface AppOptions {
   metrics?: NodeMetrics;
   /** Tracing on: spans for HTTP requests and SPARQL phases; none: no span is made. */
   tracer?: Tracer;
+  /** The node's alert engine, served at GET /alerts; none: no such route. */
+  alerts?: AlertSource;
 }
 
 export interface NodeState {
@@ -139,6 +142,7 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; state: No
   registerGraphStoreRoutes(app, { node, maxBodyBytes: limits.maxLoadBodyBytes, maxReplicatedBodyBytes: limits.maxReplicatedBodyBytes, writeTimeoutMs: limits.writeTimeoutMs, readTimeoutMs: limits.queryTimeoutMs });
   registerSparqlRoutes(app, { node, maxBodyBytes: limits.maxRequestBodyBytes, queryTimeoutMs: limits.queryTimeoutMs, writeTimeoutMs: limits.writeTimeoutMs, pool: options.queryPool, metrics, tracer: options.tracer });
   registerClusterRoutes(app, { node, maxBodyBytes: limits.maxRequestBodyBytes, timeoutMs: limits.writeTimeoutMs });
+  if (options.alerts) registerAlertRoutes(app, { alerts: options.alerts });
   return { app, state };
 }
 
@@ -155,6 +159,7 @@ const ALLOWED_METHODS: Record<string, string[]> = {
   '/cluster/leader/transfer': ['POST'],
   '/health/ready': ['GET'],
   '/metrics': ['GET'],
+  '/alerts': ['GET'],
 };
 const ALL_METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH', 'OPTIONS'];
 

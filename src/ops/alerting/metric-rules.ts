@@ -1,0 +1,157 @@
+/**
+ * The threshold rules over the metrics contract (docs/alerting.md lists them with their
+ * defaults). Each reads only the metrics it names; when one is absent (not registered on this
+ * node, e.g. a build without it) the rule is inactive rather than wrong. Windowed rules (WAL
+ * fsync p99, error rate) compare the newest snapshot of a cumulative metric with the one at the
+ * start of their window, so they need no state in the metrics code and survive counter resets.
+ */
+import { formatDuration, type AlertRule, type Severity, type Violation } from './alert-types.ts';
+import { bucketDelta, bucketsOf, histogramQuantile, observationCount, type CumulativeBuckets } from './histogram-math.ts';
+import type { MetricSource } from './metric-source.ts';
+import { SlidingWindow } from './sliding-window.ts';
+
+export interface RuleBase {
+  name: string;
+  severity: Severity;
+  forMs: number;
+}
+
+const heldFor = (heldMs: number) => `for ${formatDuration(heldMs)}`;
+
+export function noLeaderRule(base: RuleBase): AlertRule {
+  const metric = 'oxirs_raft_has_leader';
+  return {
+    ...base,
+    metrics: [metric],
+    async evaluate(source) {
+      const family = await source.read(metric);
+      if (!family) return undefined;
+      return family.samples
+        .filter((s) => s.value === 0)
+        .map((s): Violation => ({ labels: s.labels, summary: (held) => `no leader known ${heldFor(held)}` }));
+    },
+  };
+}
+
+export function peerUnreachableRule(base: RuleBase): AlertRule {
+  const metric = 'oxirs_raft_peer_reachable';
+  return {
+    ...base,
+    metrics: [metric],
+    async evaluate(source) {
+      const family = await source.read(metric);
+      if (!family) return undefined;
+      return family.samples
+        .filter((s) => s.value === 0 && s.labels.peer !== undefined)
+        .map((s): Violation => ({ labels: { peer: s.labels.peer }, summary: (held) => `peer ${s.labels.peer} unreachable ${heldFor(held)}` }));
+    },
+  };
+}
+
+export function replicaLagRule(base: RuleBase & { thresholdEntries: number }): AlertRule {
+  const metric = 'oxirs_raft_peer_lag_entries';
+  return {
+    ...base,
+    metrics: [metric],
+    async evaluate(source) {
+      const family = await source.read(metric);
+      if (!family) return undefined;
+      return family.samples
+        .filter((s) => s.value > base.thresholdEntries && s.labels.peer !== undefined)
+        .map((s): Violation => ({
+          labels: { peer: s.labels.peer },
+          summary: (held) => `replica ${s.labels.peer} is ${s.value} entries behind the leader (more than ${base.thresholdEntries}) ${heldFor(held)}`,
+        }));
+    },
+  };
+}
+
+export function diskFreeRule(base: RuleBase & { thresholdPercent: number }): AlertRule {
+  const metric = 'oxirs_disk_free_ratio';
+  return {
+    ...base,
+    metrics: [metric],
+    async evaluate(source) {
+      const family = await source.read(metric);
+      if (!family) return undefined;
+      return family.samples
+        .filter((s) => s.value * 100 < base.thresholdPercent)
+        .map((s): Violation => ({
+          labels: s.labels,
+          summary: (held) => `disk free ${(s.value * 100).toFixed(1)}% on the data directory's filesystem (below ${base.thresholdPercent}%) ${heldFor(held)}`,
+        }));
+    },
+  };
+}
+
+/** The p99 of WAL fsync durations over the last `windowMs` is above `thresholdMs`. */
+export function walFsyncP99Rule(base: RuleBase & { thresholdMs: number; windowMs: number; minObservations: number }): AlertRule {
+  const metric = 'oxirs_wal_fsync_duration_seconds';
+  const window = new SlidingWindow<CumulativeBuckets>(base.windowMs);
+  return {
+    ...base,
+    metrics: [metric],
+    async evaluate(source: MetricSource, nowMs: number) {
+      const family = await source.read(metric);
+      if (!family) {
+        window.clear();
+        return undefined;
+      }
+      const buckets = bucketsOf(family);
+      if (!buckets) return [];
+      const start = window.push(nowMs, buckets);
+      if (start.value === buckets) return []; // the first snapshot: no window yet
+      const delta = bucketDelta(start.value, buckets);
+      const count = observationCount(delta);
+      if (count < base.minObservations) return [];
+      const p99Ms = histogramQuantile(0.99, delta)! * 1000;
+      if (p99Ms <= base.thresholdMs) return [];
+      return [{ labels: {}, summary: (held) => `WAL fsync p99 ${formatMs(p99Ms)} over the last ${formatDuration(nowMs - start.atMs)} (${count} fsyncs; above ${base.thresholdMs} ms) ${heldFor(held)}` }];
+    },
+  };
+}
+
+/** The share of 5xx answers among the HTTP requests of the last `windowMs` is above `thresholdPercent`. */
+export function errorRateRule(base: RuleBase & { thresholdPercent: number; windowMs: number; minRequests: number }): AlertRule {
+  const metric = 'oxirs_http_requests_total';
+  const window = new SlidingWindow<{ total: number; errors: number }>(base.windowMs);
+  return {
+    ...base,
+    metrics: [metric],
+    async evaluate(source: MetricSource, nowMs: number) {
+      const family = await source.read(metric);
+      if (!family) {
+        window.clear();
+        return undefined;
+      }
+      const now = { total: 0, errors: 0 };
+      for (const sample of family.samples) {
+        now.total += sample.value;
+        if (sample.labels.status?.startsWith('5')) now.errors += sample.value;
+      }
+      const start = window.push(nowMs, now);
+      if (start.value === now) return []; // the first snapshot: no window yet
+      // A counter that went down was reset: everything it holds now is new.
+      const reset = now.total < start.value.total || now.errors < start.value.errors;
+      const total = reset ? now.total : now.total - start.value.total;
+      const errors = reset ? now.errors : now.errors - start.value.errors;
+      if (total < base.minRequests) return [];
+      const percent = (100 * errors) / total;
+      if (percent <= base.thresholdPercent) return [];
+      return [
+        {
+          labels: {},
+          summary: (held) =>
+            `${percent.toFixed(1)}% of HTTP requests failed with 5xx (${errors} of ${total}) over the last ${formatDuration(nowMs - start.atMs)} (above ${base.thresholdPercent}%) ${heldFor(held)}`,
+        },
+      ];
+    },
+  };
+}
+
+/** 0.42 -> "0.42 ms", 12.3 -> "12 ms", 4800 -> "4.8 s". */
+export function formatMs(ms: number): string {
+  if (ms >= 1000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms >= 10) return `${Math.round(ms)} ms`;
+  return `${Number(ms.toPrecision(2))} ms`;
+}
