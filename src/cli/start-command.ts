@@ -67,6 +67,7 @@ export async function startCommand(flags: Partial<Record<SettingName, string>>, 
       `  Graph Store:      ${base}/data`,
       `  Cluster status:   ${base}/cluster/status`,
       `  Health:           ${base}/health/ready`,
+      `  Dashboard:        ${base}/`,
       '',
     ].join('\n'),
   );

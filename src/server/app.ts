@@ -18,6 +18,7 @@ import { registerGraphStoreRoutes } from './graph-store-routes.ts';
 import { registerSparqlRoutes } from './sparql-routes.ts';
 import { registerHealthRoutes } from './health-routes.ts';
 import { registerClusterRoutes } from './cluster-routes.ts';
+import { registerDashboardRoutes } from './dashboard-routes.ts';
 import type { QueryPool } from '../sparql/query-pool.ts';
 
 export interface ServerLimits {
@@ -124,6 +125,7 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; state: No
   registerGraphStoreRoutes(app, { node, maxBodyBytes: limits.maxLoadBodyBytes, maxReplicatedBodyBytes: limits.maxReplicatedBodyBytes, writeTimeoutMs: limits.writeTimeoutMs, readTimeoutMs: limits.queryTimeoutMs });
   registerSparqlRoutes(app, { node, maxBodyBytes: limits.maxRequestBodyBytes, queryTimeoutMs: limits.queryTimeoutMs, writeTimeoutMs: limits.writeTimeoutMs, pool: options.queryPool });
   registerClusterRoutes(app, { node, maxBodyBytes: limits.maxRequestBodyBytes, timeoutMs: limits.writeTimeoutMs });
+  registerDashboardRoutes(app, { node });
   return { app, state };
 }
 
@@ -139,6 +141,9 @@ const ALLOWED_METHODS: Record<string, string[]> = {
   '/cluster/members': ['POST'],
   '/cluster/leader/transfer': ['POST'],
   '/health/ready': ['GET'],
+  '/cluster/overview': ['GET'],
+  '/': ['GET'],
+  '/dashboard/:asset': ['GET'],
 };
 const ALL_METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH', 'OPTIONS'];
 
