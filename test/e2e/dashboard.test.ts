@@ -13,8 +13,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { httpRequest, withCluster } from './cluster-harness.ts';
-import { freePort, startNode, stopNode } from './node-process.ts';
+import { httpRequest, withCluster, type Cluster } from './cluster-harness.ts';
+import { freePort, startNode, stopNode, type NodeProcess } from './node-process.ts';
 
 const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => path && existsSync(path));
 const NO_CHROMIUM = 'no Chromium at $CHROMIUM_PATH, /usr/bin/chromium or /usr/bin/chromium-browser (install it: apt-get install -y chromium)';
@@ -74,95 +74,106 @@ const cellTexts = (page: Page, selector: string) =>
 
 test('a follower dashboard shows the cluster, runs queries, and turns a killed follower red', { timeout: 240_000, skip: SKIP }, async (t) => {
   t.diagnostic(`screenshots in ${screenshotDir}`);
-  await withCluster({ name: 'dashboard' }, async (cluster) => {
-    const leader = await cluster.waitForLeader();
-    const [viewer, victim] = cluster.ids().filter((id) => id !== leader);
-    const insert = await httpRequest(cluster.node(viewer).url, '/update', {
-      method: 'POST',
-      headers: { 'content-type': 'application/sparql-update' },
-      body: 'INSERT DATA { <urn:dash:a> <urn:dash:p> "alpha" . <urn:dash:b> <urn:dash:p> "beta" }',
-      timeoutMs: STEP_TIMEOUT_MS,
-    });
-    assert.equal(insert.status, 204, insert.body);
-
-    const browser = await launch();
-    try {
-      const { page, problems } = await openPage(browser, `${cluster.node(viewer).url}/`);
-
-      // The whole cluster, as the leader sees it, on a follower's page.
-      await page.waitForFunction(() => document.querySelectorAll('#members tbody tr').length === 3);
-      assert.equal(await page.textContent('#members tr.role-leader .member-id'), leader);
-      const rows = await cellTexts(page, '#members tbody tr');
-      assert.deepEqual(rows.map((row) => [row[0], row[1], row[5]]), cluster.ids().sort().map((id) => [id, id === leader ? 'leader' : 'follower', '● reachable']));
-      assert.match((await page.textContent('#cluster-summary')) ?? '', new RegExp(`leader ${leader} · term \\d+ · .* · answered by ${viewer}`));
-      assert.equal(await page.locator('#charts figure.chart').count(), 3);
-      await screenshot(t, page, '1-cluster');
-
-      // The console: SELECT as a table, CONSTRUCT as N-Triples, an update, each with its summary.
-      const select = await runInConsole(page, 'query', 'SELECT ?s ?o WHERE { ?s <urn:dash:p> ?o } ORDER BY ?o', 'click');
-      assert.match(select, /^2 rows in \d+ ms\.$/);
-      assert.deepEqual(await cellTexts(page, '#sparql-results tbody tr'), [
-        ['<urn:dash:a>', '"alpha"'],
-        ['<urn:dash:b>', '"beta"'],
-      ]);
-      await screenshot(t, page, '2-console-select');
-      assert.match(await runInConsole(page, 'query', 'CONSTRUCT WHERE { <urn:dash:a> ?p ?o }', 'keyboard'), /^1 triple in/);
-      assert.equal((await page.textContent('#sparql-results pre.triples'))?.trim(), '<urn:dash:a> <urn:dash:p> "alpha" .');
-      assert.match(await runInConsole(page, 'update', 'INSERT DATA { <urn:dash:c> <urn:dash:p> "gamma" }', 'keyboard'), /^Update applied at commit index \d+ in \d+ ms\.$/);
-      assert.match(await runInConsole(page, 'query', 'ASK { <urn:dash:c> <urn:dash:p> "gamma" }', 'keyboard'), /^ASK: true/);
-
-      // A syntax error shows the server's own line and column, and marks the line.
-      const bad = 'SELECT ?s\nWHERE {\n  ?s ?p\n}';
-      const direct = await httpRequest(cluster.node(viewer).url, '/sparql', { method: 'POST', headers: { 'content-type': 'application/sparql-query' }, body: bad });
-      const { line, column } = JSON.parse(direct.body).error as { line: number; column: number };
-      assert.ok(Number.isInteger(line) && Number.isInteger(column), direct.body);
-      const error = await runInConsole(page, 'query', bad, 'keyboard');
-      assert.ok(error.startsWith(`400 sparql_syntax: line ${line}, column ${column}: `), error);
-      assert.equal(await page.textContent('#sparql-gutter .error-line'), `${line}\n`);
-      await screenshot(t, page, '3-console-error');
-
-      // kill -9 the other follower: red on the page within 5 s.
-      await cluster.kill(victim);
-      const killedAtMs = Date.now();
-      const victimRow = `#members tr[data-member="${victim}"].unreachable`;
-      await page.waitForSelector(victimRow, { timeout: UNREACHABLE_SHOWN_MS_MAX });
-      t.diagnostic(`${victim} shown unreachable ${Date.now() - killedAtMs} ms after SIGKILL`);
-      assert.equal(await page.textContent(`${victimRow} .reachability-lost`), '● unreachable');
-      assert.equal(await page.$eval(`${victimRow} td`, (cell) => getComputedStyle(cell).color), 'rgb(198, 40, 40)');
-      assert.equal(await page.locator('#members tr.unreachable').count(), 1);
-      await screenshot(t, page, '4-follower-killed');
-
-      assert.deepEqual(problems, []);
-    } finally {
-      await browser.close();
-    }
-  });
+  const browser = await launch();
+  try {
+    await withCluster({ name: 'dashboard' }, (cluster) => followerDashboardScenario(t, browser, cluster));
+  } finally {
+    await browser.close();
+  }
 });
 
+async function followerDashboardScenario(t: TestContext, browser: Browser, cluster: Cluster): Promise<void> {
+  const leader = await cluster.waitForLeader();
+  const [viewer, victim] = cluster.ids().filter((id) => id !== leader);
+  const insert = await httpRequest(cluster.node(viewer).url, '/update', {
+    method: 'POST',
+    headers: { 'content-type': 'application/sparql-update' },
+    body: 'INSERT DATA { <urn:dash:a> <urn:dash:p> "alpha" . <urn:dash:b> <urn:dash:p> "beta" }',
+    timeoutMs: STEP_TIMEOUT_MS,
+  });
+  assert.equal(insert.status, 204, insert.body);
+
+  const { page, problems } = await openPage(browser, `${cluster.node(viewer).url}/`);
+
+  // The whole cluster, as the leader sees it, on a follower's page.
+  await page.waitForFunction(() => document.querySelectorAll('#members tbody tr').length === 3);
+  assert.equal(await page.textContent('#members tr.role-leader .member-id'), leader);
+  const rows = await cellTexts(page, '#members tbody tr');
+  assert.deepEqual(rows.map((row) => [row[0], row[1], row[5]]), cluster.ids().sort().map((id) => [id, id === leader ? 'leader' : 'follower', '● reachable']));
+  assert.match((await page.textContent('#cluster-summary')) ?? '', new RegExp(`leader ${leader} · term \\d+ · .* · answered by ${viewer}`));
+  assert.equal(await page.locator('#charts figure.chart').count(), 3);
+  await screenshot(t, page, '1-cluster');
+
+  // The console: SELECT as a table, CONSTRUCT as N-Triples, an update, each with its summary.
+  const select = await runInConsole(page, 'query', 'SELECT ?s ?o WHERE { ?s <urn:dash:p> ?o } ORDER BY ?o', 'click');
+  assert.match(select, /^2 rows in \d+ ms\.$/);
+  assert.deepEqual(await cellTexts(page, '#sparql-results tbody tr'), [
+    ['<urn:dash:a>', '"alpha"'],
+    ['<urn:dash:b>', '"beta"'],
+  ]);
+  await screenshot(t, page, '2-console-select');
+  assert.match(await runInConsole(page, 'query', 'CONSTRUCT WHERE { <urn:dash:a> ?p ?o }', 'keyboard'), /^1 triple in/);
+  assert.equal((await page.textContent('#sparql-results pre.triples'))?.trim(), '<urn:dash:a> <urn:dash:p> "alpha" .');
+  assert.match(await runInConsole(page, 'update', 'INSERT DATA { <urn:dash:c> <urn:dash:p> "gamma" }', 'keyboard'), /^Update applied at commit index \d+ in \d+ ms\.$/);
+  assert.match(await runInConsole(page, 'query', 'ASK { <urn:dash:c> <urn:dash:p> "gamma" }', 'keyboard'), /^ASK: true/);
+
+  // A syntax error shows the server's own line and column, and marks the line.
+  const bad = 'SELECT ?s\nWHERE {\n  ?s ?p\n}';
+  const direct = await httpRequest(cluster.node(viewer).url, '/sparql', { method: 'POST', headers: { 'content-type': 'application/sparql-query' }, body: bad });
+  const { line, column } = JSON.parse(direct.body).error as { line: number; column: number };
+  assert.ok(Number.isInteger(line) && Number.isInteger(column), direct.body);
+  const error = await runInConsole(page, 'query', bad, 'keyboard');
+  assert.ok(error.startsWith(`400 sparql_syntax: line ${line}, column ${column}: `), error);
+  assert.equal(await page.textContent('#sparql-gutter .error-line'), `${line}\n`);
+  await screenshot(t, page, '3-console-error');
+
+  // kill -9 the other follower: red on the page within 5 s.
+  await cluster.kill(victim);
+  const killedAtMs = Date.now();
+  const victimRow = `#members tr[data-member="${victim}"].unreachable`;
+  await page.waitForSelector(victimRow, { timeout: UNREACHABLE_SHOWN_MS_MAX });
+  t.diagnostic(`${victim} shown unreachable ${Date.now() - killedAtMs} ms after SIGKILL`);
+  assert.equal(await page.textContent(`${victimRow} .reachability-lost`), '● unreachable');
+  assert.equal(await page.$eval(`${victimRow} td`, (cell) => getComputedStyle(cell).color), 'rgb(198, 40, 40)');
+  assert.equal(await page.locator('#members tr.unreachable').count(), 1);
+  await screenshot(t, page, '4-follower-killed');
+
+  assert.deepEqual(problems, []);
+}
+
 test('with --auth the page asks for credentials, refuses wrong ones, and sends the right ones on every request', { timeout: 120_000, skip: SKIP }, async (t) => {
+  const browser = await launch();
   const dir = mkdtempSync(join(tmpdir(), 'oxirs-dashboard-auth-'));
-  const authFile = join(dir, 'auth.json');
-  writeFileSync(authFile, JSON.stringify({ users: [{ name: 'ops', password: 'ops-secret', role: 'write' }], tokens: [{ token: READ_TOKEN, role: 'read' }] }));
-  const node = await startNode(join(dir, 'data'), await freePort(), ['--auth', authFile]);
-  let browser: Browser | undefined;
+  let node: NodeProcess | undefined;
   try {
-    browser = await launch();
+    const authFile = join(dir, 'auth.json');
+    writeFileSync(authFile, JSON.stringify({ users: [{ name: 'ops', password: 'ops-secret', role: 'write' }], tokens: [{ token: READ_TOKEN, role: 'read' }] }));
+    node = await startNode(join(dir, 'data'), await freePort(), ['--auth', authFile]);
     const { page, problems } = await openPage(browser, `${node.url}/`);
     await page.waitForSelector('#auth-dialog[open]');
     assert.match((await page.textContent('#auth-reason')) ?? '', /needs credentials/);
 
-    await page.check('#auth-form input[value="bearer"]');
-    await page.fill('#auth-form input[name="token"]', 'wrong-token-0123456789abcdef');
-    await page.click('#auth-form button[type="submit"]');
+    const signIn = async (fields: Record<string, string>) => {
+      await page.check(`#auth-form input[value="${fields.token === undefined ? 'basic' : 'bearer'}"]`);
+      for (const [name, value] of Object.entries(fields)) await page.fill(`#auth-form input[name="${name}"]`, value);
+      await page.click('#auth-form button[type="submit"]');
+    };
+    await signIn({ token: 'wrong-token-0123456789abcdef' });
     await page.waitForFunction(() => document.querySelector('#auth-reason')?.textContent?.includes('refused'));
     await page.waitForSelector('#auth-dialog[open]');
 
-    await page.check('#auth-form input[value="basic"]');
-    await page.fill('#auth-form input[name="user"]', 'ops');
-    await page.fill('#auth-form input[name="password"]', 'ops-secret');
-    await page.click('#auth-form button[type="submit"]');
+    // A read token: the cluster shows, queries run, an update is refused with the server's 403.
+    await signIn({ token: READ_TOKEN });
     await page.waitForSelector('#members tr.role-leader');
     assert.equal(await page.locator('#auth-dialog[open]').count(), 0);
+    assert.match(await runInConsole(page, 'query', 'ASK { ?s ?p ?o }', 'click'), /^ASK: false/);
+    assert.match(await runInConsole(page, 'update', 'INSERT DATA { <urn:a> <urn:p> 1 }', 'click'), /^403 forbidden: .*write role; you have read\./);
+
+    // Signed out, the next poll asks again; a writer's user and password then do both.
+    await page.click('#sign-out');
+    await page.waitForSelector('#auth-dialog[open]');
+    await signIn({ user: 'ops', password: 'ops-secret' });
+    await page.waitForFunction(() => !document.querySelector('#auth-dialog')?.hasAttribute('open'));
     assert.match(await runInConsole(page, 'update', 'INSERT DATA { <urn:a> <urn:p> 1 }', 'click'), /^Update applied/);
     assert.match(await runInConsole(page, 'query', 'SELECT * WHERE { ?s ?p ?o }', 'click'), /^1 row in/);
     // Kept for the tab, so a reload does not ask again.
@@ -172,8 +183,8 @@ test('with --auth the page asks for credentials, refuses wrong ones, and sends t
     await screenshot(t, page, '5-signed-in');
     assert.deepEqual(problems, []);
   } finally {
-    await browser?.close();
-    await stopNode(node, 'SIGKILL');
+    await browser.close();
+    if (node) await stopNode(node, 'SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
 });
