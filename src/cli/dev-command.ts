@@ -73,5 +73,6 @@ export async function devCommand(flags: DevFlags): Promise<void> {
   );
   const lines = [`oxirs-cluster dev: ${count} nodes on 127.0.0.1 (data in ${flags.dataDir}; Ctrl-C stops them)`];
   ids.forEach((id, i) => lines.push(`  ${id}  SPARQL http://127.0.0.1:${port + i}/sparql   status http://127.0.0.1:${port + i}/cluster/status   Raft 127.0.0.1:${port + 1000 + i}`));
+  lines.push(`  dashboard http://127.0.0.1:${port}/ (every node serves it and shows the whole cluster)`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -99,6 +99,19 @@ export interface ClusterStatus {
   members: MemberStatus[];
 }
 
+/**
+ * The whole cluster as one node reports it (GET /cluster/overview): the leader's status when a
+ * leader is known and answers (only the leader knows every member's match index and
+ * reachability), else this node's own status, saying why in `leaderError` or `leaderKnown`.
+ */
+export type ClusterOverview = ClusterStatus & {
+  /** The node that took the request (the status itself is `nodeId`'s). */
+  answeredBy: NodeId;
+  leaderKnown: boolean;
+  /** Set when a leader is known but its status could not be had; the status is then this node's. */
+  leaderError?: string;
+};
+
 interface WriteWaiter {
   resolve(result: WriteResult): void;
   reject(error: Error): void;
@@ -480,6 +493,21 @@ export class ClusterNode {
     return { nodeId: this.nodeId, role, term: status.term, leaderId: status.leader, commitIndex: status.commit, appliedIndex: applied.index, members };
   }
 
+  /** The leader's status (here, or over the peer transport within `timeoutMs`), or this node's own. */
+  async overview(timeoutMs: number): Promise<ClusterOverview> {
+    const leader = this.raw.raft.lead;
+    const answeredBy = this.nodeId;
+    if (leader === null) return { ...this.status(), answeredBy, leaderKnown: false };
+    if (leader === this.nodeId) return { ...this.status(), answeredBy, leaderKnown: true };
+    try {
+      const status = (await this.rpc.call(leader, { op: 'status' }, timeoutMs)) as ClusterStatus;
+      return { ...status, answeredBy, leaderKnown: true };
+    } catch (error) {
+      const reason = error instanceof ClusterError && error.code === 'write_timeout' ? `did not answer within ${timeoutMs} ms` : `answered: ${(error as Error).message}`;
+      return { ...this.status(), answeredBy, leaderKnown: true, leaderError: `The leader ${leader} ${reason}; this is ${this.nodeId}'s own view.` };
+    }
+  }
+
   /** Why this node cannot answer a linearizable read now, or undefined when it can. */
   async notReadyReason(timeoutMs: number): Promise<string | undefined> {
     if (this.fatalError) return `the node failed: ${this.fatalError.message}`;
@@ -560,6 +588,8 @@ export class ClusterNode {
     const isVoter = (id: NodeId) => cs.voters.includes(id) || cs.votersOutgoing.includes(id);
     const isMember = (id: NodeId) => isVoter(id) || cs.learners.includes(id) || cs.learnersNext.includes(id);
     switch (request.op) {
+      case 'status':
+        return this.status();
       case 'addMember':
         if (isMember(request.id)) {
           // A retried join is answered with success when it asked for what is already there.

@@ -1,7 +1,8 @@
 /**
  * Request and response over the peer transport, for admin operations a follower hands to the
- * leader (membership changes, leadership transfer). Writes and reads do not need it: proposals and
- * read indexes are forwarded by the Raft core itself.
+ * leader (membership changes, leadership transfer) and for the leader's view of the cluster (the
+ * dashboard's overview). Writes and reads do not need it: proposals and read indexes are forwarded
+ * by the Raft core itself.
  */
 import { randomBytes } from 'node:crypto';
 import type { NodeId } from '../raft/messages.ts';
@@ -13,6 +14,7 @@ export type RpcRequest = (
   | { op: 'promoteMember'; id: NodeId }
   | { op: 'removeMember'; id: NodeId }
   | { op: 'transferLeader'; to: NodeId | null; awayFrom: NodeId | null }
+  | { op: 'status' }
 ) & { timeoutMs?: number };
 
 interface RpcCall {

@@ -19,6 +19,7 @@ import { registerSparqlRoutes } from './sparql-routes.ts';
 import { registerHealthRoutes } from './health-routes.ts';
 import { registerClusterRoutes } from './cluster-routes.ts';
 import { registerAlertRoutes, type AlertSource } from './alert-routes.ts';
+import { registerDashboardRoutes } from './dashboard-routes.ts';
 import type { QueryPool } from '../sparql/query-pool.ts';
 import { Registry } from 'prom-client';
 import type { Tracer } from '@opentelemetry/api';
@@ -143,6 +144,7 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; state: No
   registerSparqlRoutes(app, { node, maxBodyBytes: limits.maxRequestBodyBytes, queryTimeoutMs: limits.queryTimeoutMs, writeTimeoutMs: limits.writeTimeoutMs, pool: options.queryPool, metrics, tracer: options.tracer });
   registerClusterRoutes(app, { node, maxBodyBytes: limits.maxRequestBodyBytes, timeoutMs: limits.writeTimeoutMs });
   if (options.alerts) registerAlertRoutes(app, { alerts: options.alerts });
+  registerDashboardRoutes(app, { node });
   return { app, state };
 }
 
@@ -160,6 +162,9 @@ const ALLOWED_METHODS: Record<string, string[]> = {
   '/health/ready': ['GET'],
   '/metrics': ['GET'],
   '/alerts': ['GET'],
+  '/cluster/overview': ['GET'],
+  '/': ['GET'],
+  '/dashboard/:asset': ['GET'],
 };
 const ALL_METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH', 'OPTIONS'];
 
