@@ -2,6 +2,7 @@
 // this process (each node with a registry of its own), read from the exposition text.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { statfsSync } from 'node:fs';
 import { Registry } from 'prom-client';
 import { NodeMetrics } from './node-metrics.ts';
 import { withCluster, leaderOf, insert, until, startMember, stopMember, type Member } from '../../../test/support/in-process-cluster.ts';
@@ -116,4 +117,32 @@ test('a member that needs a snapshot counts it sent on the leader and received o
     },
     (id) => ({ metrics: all.get(id)!.raftSink, compactLogBytes: 4096 }),
   );
+});
+
+test('apply lag rises while a follower cannot apply, and falls back to 0; free disk follows the filesystem', async () => {
+  const all = metricsFor(ids);
+  await withCluster(async (members) => {
+    for (const member of members) all.get(member.id)!.observe(member.node);
+    const leader = leaderOf(members);
+    const follower = members.find((m) => m !== leader)!;
+    const fm = all.get(follower.id)!;
+    assert.equal(sampleValue(await scrape(fm), 'oxirs_raft_apply_lag_entries'), 0);
+    // Hold the follower's store: its next apply waits behind this transaction.
+    let release!: () => void;
+    const held = follower.node.store.write(() => new Promise<void>((resolve) => (release = resolve)));
+    try {
+      // The second write carries the commit of the first to the follower.
+      await leader.node.write(insert(1), { timeoutMs: 5000 });
+      await leader.node.write(insert(2), { timeoutMs: 5000 });
+      await untilMetric(fm, 'oxirs_raft_apply_lag_entries', {}, (v) => v !== undefined && v >= 1, 'the held follower\'s apply lag');
+    } finally {
+      release();
+      await held;
+    }
+    await untilMetric(fm, 'oxirs_raft_apply_lag_entries', {}, (v) => v === 0, 'the released follower\'s apply lag');
+
+    const fs = statfsSync(follower.dir);
+    const expected = Number(fs.bavail) / Number(fs.blocks);
+    assert.ok(Math.abs(sampleValue(await scrape(fm), 'oxirs_disk_free_ratio')! - expected) < 0.01, 'the free disk ratio is the filesystem\'s');
+  }, (id) => ({ metrics: all.get(id)!.raftSink }));
 });
