@@ -7,7 +7,7 @@
  */
 import { formatDuration, type AlertRule, type Severity, type Violation } from './alert-types.ts';
 import { bucketDelta, bucketsOf, histogramQuantile, observationCount, type CumulativeBuckets } from './histogram-math.ts';
-import type { MetricSource } from './metric-source.ts';
+import type { MetricSample, MetricSource } from './metric-source.ts';
 import { SlidingWindow } from './sliding-window.ts';
 
 export interface RuleBase {
@@ -18,70 +18,43 @@ export interface RuleBase {
 
 const heldFor = (heldMs: number) => `for ${formatDuration(heldMs)}`;
 
-export function noLeaderRule(base: RuleBase): AlertRule {
-  const metric = 'oxirs_raft_has_leader';
+/** A rule over one gauge: each of its series that `violation` maps to a Violation is one alert. */
+function gaugeRule(base: RuleBase, metric: string, violation: (sample: MetricSample) => Violation | undefined): AlertRule {
   return {
     ...base,
     metrics: [metric],
     async evaluate(source) {
       const family = await source.read(metric);
       if (!family) return undefined;
-      return family.samples
-        .filter((s) => s.value === 0)
-        .map((s): Violation => ({ labels: s.labels, summary: (held) => `no leader known ${heldFor(held)}` }));
+      return family.samples.map(violation).filter((v): v is Violation => v !== undefined);
     },
   };
+}
+
+export function noLeaderRule(base: RuleBase): AlertRule {
+  return gaugeRule(base, 'oxirs_raft_has_leader', (s) => (s.value === 0 ? { labels: s.labels, summary: (held) => `no leader known ${heldFor(held)}` } : undefined));
 }
 
 export function peerUnreachableRule(base: RuleBase): AlertRule {
-  const metric = 'oxirs_raft_peer_reachable';
-  return {
-    ...base,
-    metrics: [metric],
-    async evaluate(source) {
-      const family = await source.read(metric);
-      if (!family) return undefined;
-      return family.samples
-        .filter((s) => s.value === 0 && s.labels.peer !== undefined)
-        .map((s): Violation => ({ labels: { peer: s.labels.peer }, summary: (held) => `peer ${s.labels.peer} unreachable ${heldFor(held)}` }));
-    },
-  };
+  return gaugeRule(base, 'oxirs_raft_peer_reachable', (s) =>
+    s.value === 0 && s.labels.peer !== undefined ? { labels: { peer: s.labels.peer }, summary: (held) => `peer ${s.labels.peer} unreachable ${heldFor(held)}` } : undefined,
+  );
 }
 
 export function replicaLagRule(base: RuleBase & { thresholdEntries: number }): AlertRule {
-  const metric = 'oxirs_raft_peer_lag_entries';
-  return {
-    ...base,
-    metrics: [metric],
-    async evaluate(source) {
-      const family = await source.read(metric);
-      if (!family) return undefined;
-      return family.samples
-        .filter((s) => s.value > base.thresholdEntries && s.labels.peer !== undefined)
-        .map((s): Violation => ({
-          labels: { peer: s.labels.peer },
-          summary: (held) => `replica ${s.labels.peer} is ${s.value} entries behind the leader (more than ${base.thresholdEntries}) ${heldFor(held)}`,
-        }));
-    },
-  };
+  return gaugeRule(base, 'oxirs_raft_peer_lag_entries', (s) =>
+    s.value > base.thresholdEntries && s.labels.peer !== undefined
+      ? { labels: { peer: s.labels.peer }, summary: (held) => `replica ${s.labels.peer} is ${s.value} entries behind the leader (more than ${base.thresholdEntries}) ${heldFor(held)}` }
+      : undefined,
+  );
 }
 
 export function diskFreeRule(base: RuleBase & { thresholdPercent: number }): AlertRule {
-  const metric = 'oxirs_disk_free_ratio';
-  return {
-    ...base,
-    metrics: [metric],
-    async evaluate(source) {
-      const family = await source.read(metric);
-      if (!family) return undefined;
-      return family.samples
-        .filter((s) => s.value * 100 < base.thresholdPercent)
-        .map((s): Violation => ({
-          labels: s.labels,
-          summary: (held) => `disk free ${(s.value * 100).toFixed(1)}% on the data directory's filesystem (below ${base.thresholdPercent}%) ${heldFor(held)}`,
-        }));
-    },
-  };
+  return gaugeRule(base, 'oxirs_disk_free_ratio', (s) =>
+    s.value * 100 < base.thresholdPercent
+      ? { labels: s.labels, summary: (held) => `disk free ${(s.value * 100).toFixed(1)}% on the data directory's filesystem (below ${base.thresholdPercent}%) ${heldFor(held)}` }
+      : undefined,
+  );
 }
 
 /** The p99 of WAL fsync durations over the last `windowMs` is above `thresholdMs`. */
