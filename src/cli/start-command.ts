@@ -16,7 +16,6 @@ import { joinCluster, promoteWhenCaughtUp } from '../cluster/join.ts';
 import { Authenticator, loadAuthConfig, AuthConfigError } from '../server/auth.ts';
 import { ConfigError, resolveNodeConfig, type SettingName } from './node-config.ts';
 import { NodeMetrics } from '../ops/metrics/node-metrics.ts';
-import { startTracing } from '../ops/tracing/otlp-tracing.ts';
 import { Alerting } from '../ops/alerting/alerting.ts';
 import { MetricSource } from '../ops/alerting/metric-source.ts';
 
@@ -38,7 +37,8 @@ export async function startCommand(flags: Partial<Record<SettingName, string>>, 
   }
   // One node per process: its metrics live in prom-client's default registry, with the process metrics.
   const metrics = new NodeMetrics({ defaultMetrics: true });
-  const tracing = config.otlpEndpoint ? startTracing({ endpoint: config.otlpEndpoint, nodeId: config.nodeId }) : undefined;
+  // The SDK and exporter take ~0.3 s to load: only when tracing is on (a restart's catch-up waits on start-up).
+  const tracing = config.otlpEndpoint ? (await import('../ops/tracing/otlp-tracing.ts')).startTracing({ endpoint: config.otlpEndpoint, nodeId: config.nodeId }) : undefined;
   const storePath = join(config.dataDir, 'store');
   const store = QuadStore.open({ path: storePath });
   let knownPeers: Record<string, string> | undefined;
