@@ -99,6 +99,39 @@ export function prefixRange(index: IndexSpec, bound: Array<number | undefined>, 
   return { start, end };
 }
 
+/** Reads the 6-byte big-endian id at `at` (plain arithmetic: no Buffer method call). */
+function idAt(bytes: Uint8Array, at: number): number {
+  return (bytes[at] * 65536 + bytes[at + 1] * 256 + bytes[at + 2]) * 16777216 + (bytes[at + 3] * 65536 + bytes[at + 4] * 256 + bytes[at + 5]);
+}
+
+/**
+ * An lmdb-js key encoder for reading `index`: each key is decoded into its [s, p, o, g] tuple
+ * straight from lmdb's shared key buffer, so a scan allocates no Buffer per key (most of the cost
+ * of a long scan otherwise). Range bounds are written as the Buffers prefixRange makes.
+ */
+export function quadKeyReader(index: IndexSpec): { writeKey(key: Uint8Array, target: Uint8Array, start: number): number; readKey(bytes: Uint8Array, start: number, end: number): number[] } {
+  const order = index.order;
+  const [a, b, c] = order;
+  const d = order.length === 4 ? order[3] : undefined;
+  return {
+    writeKey(key, target, start) {
+      target.set(key, start);
+      return start + key.length;
+    },
+    readKey(bytes, start) {
+      const quad = [0, 0, 0, DEFAULT_GRAPH_ID];
+      quad[a] = idAt(bytes, start);
+      quad[b] = idAt(bytes, start + ID_BYTES);
+      quad[c] = idAt(bytes, start + 2 * ID_BYTES);
+      if (d !== undefined) quad[d] = idAt(bytes, start + 3 * ID_BYTES);
+      return quad;
+    },
+  };
+}
+
+/** The lowest key: a scan of a whole index starts here (lmdb-js would otherwise start at byte 5). */
+export const LOWEST_KEY = Buffer.from([0]);
+
 /** Decodes a key of `index` into [s, p, o, g]; default-graph keys get g = 0. */
 export function decodeKey(index: IndexSpec, key: Buffer): [number, number, number, number] {
   const quad: [number, number, number, number] = [0, 0, 0, DEFAULT_GRAPH_ID];
