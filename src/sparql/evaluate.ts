@@ -18,7 +18,8 @@ import type { QuadSource } from './quad-source.ts';
 import { evaluatePath } from './paths.ts';
 import { ExpressionError, applyOperator, callFunction, effectiveBooleanValue, type FunctionContext } from './expression-functions.ts';
 import { compareForOrderBy } from './term-order.ts';
-import { Accumulator } from './aggregates.ts';
+import { Accumulator, aggregateInput } from './aggregates.ts';
+import { compareComparable, numericFacts, type NumericFacts } from './numeric-facts.ts';
 import { QueryTimeoutError, QueryCancelledError, QueryResourceError } from './sparql-errors.ts';
 
 import { Solution, VariableTable, type Value } from './solution.ts';
@@ -53,6 +54,8 @@ const SCAN_ROW_COST = 1;
 export class Evaluator {
   readonly source: QuadSource;
   private readonly termCache = new Map<number, Term>();
+  /** Numeric facts per value (store id or term key); null: not a number. */
+  private readonly numericCache = new Map<Value, NumericFacts | null>();
   /** The variable slots of every solution of this evaluation. */
   readonly variables = new VariableTable();
   private readonly emptySolution = new Solution(this.variables);
@@ -100,6 +103,17 @@ export class Evaluator {
       this.termCache.set(value, term);
     }
     return term;
+  }
+
+  /** A value's numeric facts (null: not a valid numeric literal), cached: many rows share few values. */
+  numericFactsOf(value: Value): NumericFacts | null {
+    let facts = this.numericCache.get(value);
+    if (facts === undefined) {
+      facts = numericFacts(this.termOf(value));
+      if (this.numericCache.size > 300_000) this.numericCache.clear();
+      this.numericCache.set(value, facts);
+    }
+    return facts;
   }
 
   /** A value as a store id, if the term is in the store (undefined: it cannot match anything). */
@@ -380,7 +394,7 @@ export class Evaluator {
       const variables = [chosen.pattern.subject, chosen.pattern.predicate, chosen.pattern.object].filter(isVariable).map((v) => v.variable);
       const joinVariables = variables.filter((v) => bound.has(v) && !seed.has(v));
       const hashable = steps.length > 0 && joinVariables.length > 0;
-      steps.push({ pattern: chosen.pattern, estimate: chosen.estimate, lookups: 0, hash: hashable ? { joinVariables, table: undefined } : undefined });
+      steps.push({ pattern: chosen.pattern, estimate: chosen.estimate, lookups: 0, hash: hashable ? { joinVariables, outputSlots: [], table: undefined } : undefined });
       for (const v of variables) bound.add(v);
     }
     const plan = { steps };
@@ -389,24 +403,25 @@ export class Evaluator {
   }
 
   private buildHashTable(hash: HashStep, pattern: TriplePattern, graph: ActiveGraph): void {
-    const table = new Map<Value, Solution[]>();
+    const outputs = [...new Set([pattern.subject, pattern.predicate, pattern.object].filter(isVariable).map((v) => v.variable))].filter((v) => !hash.joinVariables.includes(v));
+    const table = new Map<Value, Value[]>();
     let rows = 0;
     for (const match of this.matchTriple(pattern, this.emptySolution, graph)) {
       const key = this.joinKey(hash.joinVariables, match);
       let bucket = table.get(key);
       if (!bucket) table.set(key, (bucket = []));
-      bucket.push(match);
+      for (const variable of outputs) bucket.push(match.get(variable)!);
+      // A row that binds nothing new still counts (one solution per match): a placeholder keeps it.
+      if (outputs.length === 0) bucket.push(0);
       if (++rows % 65536 === 0) this.checkRows(rows, 'a hash join');
     }
+    hash.outputSlots = outputs.map((v) => this.variables.slot(v));
     hash.table = table;
   }
 
   /** A hash-join key: the store id of a single join variable, else a string of all of them. */
   private joinKey(variables: string[], solution: Solution): Value {
-    if (variables.length === 1) {
-      const value = solution.get(variables[0])!;
-      return typeof value === 'number' ? value : (this.source.lookup(value) ?? value);
-    }
+    if (variables.length === 1) return this.canonicalValue(solution.get(variables[0])!);
     return variables.map((v) => this.hashKeyOf(solution.get(v)!)).join(' ');
   }
 
@@ -414,10 +429,25 @@ export class Evaluator {
   private *probe(hash: HashStep, solution: Solution): Generator<Solution> {
     const bucket = hash.table!.get(this.joinKey(hash.joinVariables, solution));
     if (!bucket) return;
-    for (const match of bucket) {
+    const slots = hash.outputSlots;
+    const stride = Math.max(1, slots.length);
+    const values = solution.values;
+    rows: for (let at = 0; at < bucket.length; at += stride) {
       this.tick();
-      if (this.compatible(solution, match)) yield merge(solution, match);
+      let extended: Solution | undefined;
+      for (let i = 0; i < slots.length; i++) {
+        const value = bucket[at + i];
+        const current = values[slots[i]];
+        if (current === undefined) (extended ??= solution.clone()).values[slots[i]] = value;
+        else if (current !== value && !this.sameValue(current, value)) continue rows;
+      }
+      yield extended ?? solution;
     }
+  }
+
+  /** A value as the store id of its term when the term is stored, else its key: equal terms, equal values. */
+  canonicalValue(value: Value): Value {
+    return typeof value === 'number' ? value : (this.source.lookup(value) ?? value);
   }
 
   /** Values as hash keys: store ids as numbers, other terms by their key (looked up to an id if stored). */
@@ -506,32 +536,38 @@ export class Evaluator {
    */
   private *group(op: Extract<Operator, { kind: 'group' }>, seed: Solution, graph: ActiveGraph): Generator<Solution> {
     type Group = { keys: Array<Value | undefined>; accumulators: Accumulator[]; seen: Array<Set<string> | undefined> };
-    const groups = new Map<string, Group>();
+    // One GROUP BY key: groups by its value (a store id where the term is stored); several: by a string of them.
+    const groups = new Map<Value, Group>();
+    const aggregates = op.aggregates;
+    const inputs = aggregates.map(aggregateInput);
     const newGroup = (keys: Array<Value | undefined>): Group => ({
       keys,
-      accumulators: op.aggregates.map((a) => new Accumulator(a)),
-      seen: op.aggregates.map((a) => (a.distinct ? new Set<string>() : undefined)),
+      accumulators: aggregates.map((a) => new Accumulator(a)),
+      seen: aggregates.map((a) => (a.distinct ? new Set<string>() : undefined)),
     });
     for (const solution of this.evaluate(op.input, seed, graph)) {
       const keys = op.keys.map((k) => this.tryValue(k.expression, solution, graph));
-      const groupKey = keys.length === 1 && keys[0] !== undefined ? this.hashKeyOf(keys[0]) : keys.map((v) => (v === undefined ? '' : `\u0001${this.hashKeyOf(v)}`)).join('\u0000');
+      const groupKey: Value = keys.length === 1 && keys[0] !== undefined ? this.canonicalValue(keys[0]) : keys.map((v) => (v === undefined ? '' : `\u0001${this.hashKeyOf(v)}`)).join('\u0000');
       let group = groups.get(groupKey);
       if (!group) {
         groups.set(groupKey, (group = newGroup(keys)));
         if (groups.size % 65536 === 0) this.checkRows(groups.size, 'GROUP BY');
       }
-      op.aggregates.forEach((aggregate, i) => {
+      for (let i = 0; i < aggregates.length; i++) {
+        const aggregate = aggregates[i];
         const accumulator = group.accumulators[i];
         // COUNT(*) counts solutions; COUNT(DISTINCT *) distinct solutions.
         const value = aggregate.expression === undefined ? 1 : this.tryValue(aggregate.expression, solution, graph);
         const seen = group.seen[i];
         if (seen) {
           const key = aggregate.expression === undefined ? this.solutionKey(solution) : value === undefined ? '\u0000' : this.hashKeyOf(value);
-          if (seen.has(key)) return;
+          if (seen.has(key)) continue;
           seen.add(key);
         }
-        accumulator.add(value === undefined ? undefined : accumulator.needsTerm ? this.termOf(value) : COUNTED);
-      });
+        const input = inputs[i];
+        if (input === 'numeric') accumulator.addNumeric(value === undefined ? undefined : this.numericFactsOf(value));
+        else accumulator.add(value === undefined ? undefined : input === 'term' ? this.termOf(value) : COUNTED);
+      }
     }
     // Aggregating over no solution without GROUP BY gives one group (COUNT(*) = 0).
     if (groups.size === 0 && op.keys.length === 0) groups.set('', newGroup([]));
@@ -641,7 +677,7 @@ export class Evaluator {
   /** FILTER semantics: an error is false. */
   test(expression: Expression, solution: Solution, graph: ActiveGraph): boolean {
     try {
-      return effectiveBooleanValue(this.expression(expression, solution, graph));
+      return this.truth(expression, solution, graph);
     } catch (error) {
       if (error instanceof ExpressionError) return false;
       throw error;
@@ -669,18 +705,49 @@ export class Evaluator {
     let leftError: unknown;
     let left = !decisive;
     try {
-      left = effectiveBooleanValue(this.expression(args[0], solution, graph));
+      left = this.truth(args[0], solution, graph);
     } catch (error) {
       if (!(error instanceof ExpressionError)) throw error;
       leftError = error;
     }
     if (!leftError && left === decisive) return decisive;
-    const right = effectiveBooleanValue(this.expression(args[1], solution, graph));
+    const right = this.truth(args[1], solution, graph);
     if (leftError) {
       if (right === decisive) return decisive;
       throw leftError;
     }
     return right;
+  }
+
+  /** The effective boolean value of an expression (throws ExpressionError for an error). */
+  private truth(e: Expression, solution: Solution, graph: ActiveGraph): boolean {
+    if (e.kind === 'operator') {
+      const fast = this.numericComparison(e, solution);
+      if (fast !== undefined) return fast;
+    } else if (e.kind === 'and' || e.kind === 'or') return this.logical(e.kind, e.args, solution, graph);
+    return effectiveBooleanValue(this.expression(e, solution, graph));
+  }
+
+  /**
+   * A comparison of two numbers that doubles decide exactly (numeric-facts.ts), without building
+   * terms; undefined when it is not one (another operator, a non-number, or a value such as a
+   * float or a long decimal that the full path must compare).
+   */
+  private numericComparison(e: Extract<Expression, { kind: 'operator' }>, solution: Solution): boolean | undefined {
+    if (e.args.length !== 2 || !COMPARISONS.has(e.operator)) return undefined;
+    const left = this.comparableOperand(e.args[0], solution);
+    if (left === undefined) return undefined;
+    const right = this.comparableOperand(e.args[1], solution);
+    if (right === undefined) return undefined;
+    return compareComparable(e.operator, left, right);
+  }
+
+  private comparableOperand(e: Expression, solution: Solution): number | undefined {
+    let value: Value | undefined;
+    if (e.kind === 'variable') value = solution.get(e.name);
+    else if (e.kind === 'term') value = e.key;
+    if (value === undefined) return undefined;
+    return this.numericFactsOf(value)?.comparable;
   }
 
   expression(e: Expression, solution: Solution, graph: ActiveGraph): Term {
@@ -734,8 +801,11 @@ export class Evaluator {
         const found = !this.evaluate(e.pattern, solution, graph).next().done;
         return booleanTerm(e.negated ? !found : found);
       }
-      case 'operator':
+      case 'operator': {
+        const fast = this.numericComparison(e, solution);
+        if (fast !== undefined) return booleanTerm(fast);
         return applyOperator(e.operator as never, e.args.map((a) => this.expression(a, solution, graph)));
+      }
       case 'call':
         if (e.name === 'BNODE') return this.blankNode(e.args.map((a) => this.expression(a, solution, graph)), solution);
         return callFunction(e.name, e.args.map((a) => this.expression(a, solution, graph)), this.options.functions);
@@ -744,9 +814,14 @@ export class Evaluator {
 }
 
 const XSD_BOOLEAN = 'http://www.w3.org/2001/XMLSchema#boolean';
+const COMPARISONS = new Set(['=', '!=', '<', '>', '<=', '>=']);
 
+const TRUE_TERM: Term = { termType: 'Literal', value: 'true', language: '', datatype: XSD_BOOLEAN };
+const FALSE_TERM: Term = { termType: 'Literal', value: 'false', language: '', datatype: XSD_BOOLEAN };
+
+/** Shared objects: the parsed value of each is cached once (xsd-values.ts). */
 function booleanTerm(value: boolean): Term {
-  return { termType: 'Literal', value: String(value), language: '', datatype: XSD_BOOLEAN };
+  return value ? TRUE_TERM : FALSE_TERM;
 }
 
 /** An ORDER BY key: the term, plus its numeric value when it is a valid number (compared fast). */
@@ -773,8 +848,13 @@ function compareSortKeys(a: SortKey | undefined, b: SortKey | undefined): number
 
 interface HashStep {
   joinVariables: string[];
-  /** Built once the lookups have cost more than a scan. */
-  table: Map<Value, Solution[]> | undefined;
+  /** Slots of the pattern's other variables: what each row of the table binds, in this order (none: rows hold a placeholder). */
+  outputSlots: number[];
+  /**
+   * Per join key, the rows' values for outputSlots back to back (flat: no object per row). Built
+   * once the lookups have cost more than a scan.
+   */
+  table: Map<Value, Value[]> | undefined;
 }
 
 interface BgpPlan {
