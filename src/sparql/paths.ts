@@ -162,11 +162,14 @@ function allNodes(evaluator: Evaluator, graph: ActiveGraph): Set<Value> {
 }
 
 /**
- * For a closure over a single IRI (or its inverse), the whole edge list of that predicate,
- * loaded once when a search has expanded enough nodes that per-node cursors cost more.
+ * For a closure over a single IRI (or its inverse), the whole edge list of that predicate, loaded
+ * once when a search has expanded enough nodes that per-node cursors cost more. Held as a
+ * compressed adjacency list: the targets in one array, grouped by source, and each source's range
+ * in it, found by a table indexed by the source's id when ids are dense enough (the usual case: a
+ * store's ids count its terms), else by a map. A few flat arrays, no object per node or edge.
  */
 class Adjacency {
-  private table: Map<Value, Value[]> | undefined;
+  private loaded: { offsets: Int32Array; targets: Float64Array; rowOf: Map<number, number> | undefined } | undefined;
   private expansions = 0;
   private readonly threshold: number;
 
@@ -181,25 +184,68 @@ class Adjacency {
     this.threshold = edges / 100;
   }
 
-  /** Successors of a node, or undefined while the per-node cursor is still the cheaper way. */
-  successors(node: Value): Value[] | undefined {
-    if (!this.table && ++this.expansions > this.threshold) {
-      const table = new Map<Value, Value[]>();
-      for (const graphId of this.graph) {
-        for (const [s, , o] of this.evaluator.source.match({ predicate: this.predicate, graph: graphId })) {
-          this.evaluator.tick();
-          const [from, to] = this.inverse ? [o, s] : [s, o];
-          let list = table.get(from);
-          if (!list) table.set(from, (list = []));
-          list.push(to);
-        }
-      }
-      this.table = table;
-    }
-    if (!this.table) return undefined;
+  /**
+   * Calls `visit` with each successor of a node and returns true, or returns false (visiting
+   * nothing) while the per-node cursor is still the cheaper way. An edge in several active graphs
+   * is visited once per graph (the callers keep sets).
+   */
+  forEachSuccessor(node: Value, visit: (next: number) => void): boolean {
+    if (!this.loaded && ++this.expansions > this.threshold) this.loaded = this.load();
+    const loaded = this.loaded;
+    if (!loaded) return false;
     const id = typeof node === 'number' ? node : this.evaluator.idOf(node);
-    return id === undefined ? [] : (this.table.get(id) ?? []);
+    if (id === undefined) return true;
+    const row = loaded.rowOf ? loaded.rowOf.get(id) : id;
+    if (row === undefined || row + 1 >= loaded.offsets.length) return true;
+    const { offsets, targets } = loaded;
+    for (let at = offsets[row], end = offsets[row + 1]; at < end; at++) visit(targets[at]);
+    return true;
   }
+
+  private load(): NonNullable<Adjacency['loaded']> {
+    let sources = new Float64Array(1024);
+    let targetOfEdge = new Float64Array(1024);
+    let edges = 0;
+    let maxSource = 0;
+    for (const graphId of this.graph) {
+      for (const quad of this.evaluator.source.match({ predicate: this.predicate, graph: graphId })) {
+        this.evaluator.tick();
+        if (edges === sources.length) {
+          sources = grown(sources);
+          targetOfEdge = grown(targetOfEdge);
+        }
+        const from = this.inverse ? quad[2] : quad[0];
+        sources[edges] = from;
+        targetOfEdge[edges++] = this.inverse ? quad[0] : quad[2];
+        if (from > maxSource) maxSource = from;
+      }
+    }
+    // Rows: the source ids themselves when a table of maxSource entries is small next to the edges.
+    let rowOf: Map<number, number> | undefined;
+    if (maxSource > 16 * edges + 1_048_576) {
+      rowOf = new Map();
+      for (let edge = 0; edge < edges; edge++) {
+        let row = rowOf.get(sources[edge]);
+        if (row === undefined) rowOf.set(sources[edge], (row = rowOf.size));
+        sources[edge] = row;
+      }
+    }
+    const rows = rowOf ? rowOf.size : maxSource + 1;
+    // A counting sort of the edges by row.
+    const offsets = new Int32Array(rows + 1);
+    for (let edge = 0; edge < edges; edge++) offsets[sources[edge] + 1]++;
+    for (let row = 0; row < rows; row++) offsets[row + 1] += offsets[row];
+    const fill = offsets.slice(0, rows);
+    const targets = new Float64Array(edges);
+    for (let edge = 0; edge < edges; edge++) targets[fill[sources[edge]]++] = targetOfEdge[edge];
+    return { offsets, targets, rowOf };
+  }
+}
+
+function grown(array: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
+  const larger = new Float64Array(array.length * 2);
+  larger.set(array);
+  return larger;
 }
 
 function adjacencyFor(evaluator: Evaluator, step: Path, graph: ActiveGraph): Adjacency | undefined {
@@ -210,48 +256,55 @@ function adjacencyFor(evaluator: Evaluator, step: Path, graph: ActiveGraph): Adj
   return new Adjacency(evaluator, predicate, step.kind === 'inverse', graph);
 }
 
-/** Nodes reachable from `from` by one or more steps of `step` (forward), or zero or more. */
-function reachable(evaluator: Evaluator, step: Path, from: Value, includeStart: boolean, graph: ActiveGraph, maxSteps: number): Set<Value> {
-  const found = new Set<Value>();
-  if (includeStart) found.add(from);
+/**
+ * Nodes reachable from `from` by one or more steps of `step` (forward), or zero or more: a
+ * breadth-first search over values (store ids where the terms are stored) with one visited set.
+ */
+function reachable(evaluator: Evaluator, step: Path, start: Value, includeStart: boolean, graph: ActiveGraph, maxSteps: number, adjacency: Adjacency | undefined): Value[] {
+  const from = normalize(evaluator, start);
+  // Every node queued, `from` first; `from` is in the result only with zero length or on a cycle.
+  const visited = new Set<Value>([from]);
   const frontier: Value[] = [from];
+  let startReached = includeStart;
   let head = 0;
-  const expanded = new Set<Value>([from]);
-  const adjacency = maxSteps > 1 ? adjacencyFor(evaluator, step, graph) : undefined;
+  const visit = (next: Value) => {
+    evaluator.tick();
+    const normalized = normalize(evaluator, next);
+    if (visited.has(normalized)) {
+      if (normalized === from) startReached = true;
+      return;
+    }
+    visited.add(normalized);
+    frontier.push(normalized);
+  };
   let steps = 0;
   while (head < frontier.length && steps < maxSteps) {
     steps++;
     const node = frontier[head++];
-    const known = adjacency?.successors(node);
-    const successors = known ?? Array.from(pairs(evaluator, step, node, undefined, graph), ([, next]) => next);
-    for (const next of successors) {
-      evaluator.tick();
-      const normalized = normalize(evaluator, next);
-      found.add(normalized);
-      if (!expanded.has(normalized)) {
-        expanded.add(normalized);
-        frontier.push(normalized);
-      }
-    }
+    if (adjacency?.forEachSuccessor(node, visit)) continue;
+    for (const [, next] of pairs(evaluator, step, node, undefined, graph)) visit(next);
   }
-  return found;
+  return startReached ? frontier : frontier.slice(1);
 }
 
 function* closurePairs(evaluator: Evaluator, path: Extract<Path, { kind: 'zeroOrOne' | 'zeroOrMore' | 'oneOrMore' }>, start: Value | undefined, end: Value | undefined, graph: ActiveGraph): Generator<Pair> {
   const includeZero = path.kind !== 'oneOrMore';
   const maxSteps = path.kind === 'zeroOrOne' ? 1 : Infinity;
   const inverse: Path = { kind: 'inverse', path: path.path };
+  // One adjacency for every search of this closure (with neither end bound there is one per node).
+  const adjacency = (step: Path) => (maxSteps > 1 ? adjacencyFor(evaluator, step, graph) : undefined);
   if (start !== undefined) {
-    for (const node of reachable(evaluator, path.path, start, includeZero, graph, maxSteps)) {
+    for (const node of reachable(evaluator, path.path, start, includeZero, graph, maxSteps, adjacency(path.path))) {
       if (end === undefined || evaluator.sameValue(node, end)) yield [start, node];
     }
     return;
   }
   if (end !== undefined) {
-    for (const node of reachable(evaluator, inverse, end, includeZero, graph, maxSteps)) yield [node, end];
+    for (const node of reachable(evaluator, inverse, end, includeZero, graph, maxSteps, adjacency(inverse))) yield [node, end];
     return;
   }
+  const forward = adjacency(path.path);
   for (const node of allNodes(evaluator, graph)) {
-    for (const other of reachable(evaluator, path.path, node, includeZero, graph, maxSteps)) yield [node, other];
+    for (const other of reachable(evaluator, path.path, node, includeZero, graph, maxSteps, forward)) yield [node, other];
   }
 }
