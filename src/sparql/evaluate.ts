@@ -33,8 +33,8 @@ export interface EvaluationOptions {
   source: QuadSource;
   /** The default graph of the query's dataset. */
   defaultGraph: ActiveGraph;
-  /** The named graphs GRAPH ranges over. */
-  namedGraphs: readonly number[];
+  /** The named graphs GRAPH ranges over (a function: read only if the query has a GRAPH). */
+  namedGraphs: readonly number[] | (() => readonly number[]);
   functions: FunctionContext;
   /** performance.now() deadline; undefined: none. */
   deadlineMs?: number;
@@ -65,6 +65,13 @@ export class Evaluator {
 
   constructor(private readonly options: EvaluationOptions) {
     this.source = options.source;
+  }
+
+  private namedGraphList: readonly number[] | undefined;
+
+  private namedGraphs(): readonly number[] {
+    const named = this.options.namedGraphs;
+    return (this.namedGraphList ??= typeof named === 'function' ? named() : named);
   }
 
   /** Counts work and throws once the deadline passed. */
@@ -328,6 +335,11 @@ export class Evaluator {
       yield seed;
       return;
     }
+    // One pattern has no join to order: no estimates to read.
+    if (patterns.length === 1) {
+      yield* this.matchTriple(patterns[0], seed, graph);
+      return;
+    }
     const plan = this.plan(patterns, seed, graph);
     const last = plan.steps.length - 1;
     // An explicit stack of per-pattern iterators: nested generators would cost a frame per level per solution.
@@ -359,7 +371,10 @@ export class Evaluator {
    */
   private plan(patterns: TriplePattern[], seed: Solution, graph: ActiveGraph): BgpPlan {
     // Hash tables and estimates belong to the graphs matched: GRAPH ?g evaluates one BGP per graph.
-    const boundKey = `${[...seed.keys()].sort().join(' ')}|${graph.join(',')}`;
+    // Slots are per evaluation, so the bound slots name the bound variables.
+    let boundKey = graph.length === 1 ? `${graph[0]}|` : `${graph.join(',')}|`;
+    const seedValues = seed.values;
+    for (let slot = 0; slot < seedValues.length; slot++) if (seedValues[slot] !== undefined) boundKey += `${slot},`;
     let byBound = this.plans.get(patterns);
     if (!byBound) this.plans.set(patterns, (byBound = new Map()));
     const cached = byBound.get(boundKey);
@@ -511,13 +526,13 @@ export class Evaluator {
   private *graph(op: Extract<Operator, { kind: 'graph' }>, seed: Solution): Generator<Solution> {
     if (!isVariable(op.name)) {
       const id = this.source.lookup(op.name.key);
-      if (id === undefined || !this.options.namedGraphs.includes(id)) return;
+      if (id === undefined || !this.namedGraphs().includes(id)) return;
       yield* this.evaluate(op.input, seed, [id]);
       return;
     }
     const variable = op.name.variable;
     const fixed = seed.get(variable);
-    const graphs = fixed !== undefined ? [this.idOf(fixed)].filter((id): id is number => id !== undefined && this.options.namedGraphs.includes(id)) : this.options.namedGraphs;
+    const graphs = fixed !== undefined ? [this.idOf(fixed)].filter((id): id is number => id !== undefined && this.namedGraphs().includes(id)) : this.namedGraphs();
     for (const graphId of graphs) {
       for (const solution of this.evaluate(op.input, seed, [graphId])) {
         const current = solution.get(variable);
