@@ -20,6 +20,7 @@ import { ExpressionError, applyOperator, callFunction, effectiveBooleanValue, ty
 import { compareForOrderBy } from './term-order.ts';
 import { Accumulator, aggregateInput } from './aggregates.ts';
 import { compareComparable, numericFacts, type NumericFacts } from './numeric-facts.ts';
+import { IdMultimapBuilder, type IdMultimap } from './id-multimap.ts';
 import { QueryTimeoutError, QueryCancelledError, QueryResourceError } from './sparql-errors.ts';
 
 import { Solution, VariableTable, type Value } from './solution.ts';
@@ -417,41 +418,71 @@ export class Evaluator {
     return plan;
   }
 
+  /**
+   * Scans the pattern once (without the solution) into a multimap from the first join variable's
+   * id to rows of the pattern's other variables; the other join variables are checked at the probe.
+   */
   private buildHashTable(hash: HashStep, pattern: TriplePattern, graph: ActiveGraph): void {
-    const outputs = [...new Set([pattern.subject, pattern.predicate, pattern.object].filter(isVariable).map((v) => v.variable))].filter((v) => !hash.joinVariables.includes(v));
-    const table = new Map<Value, Value[]>();
-    let rows = 0;
-    for (const match of this.matchTriple(pattern, this.emptySolution, graph)) {
-      const key = this.joinKey(hash.joinVariables, match);
-      let bucket = table.get(key);
-      if (!bucket) table.set(key, (bucket = []));
-      for (const variable of outputs) bucket.push(match.get(variable)!);
-      // A row that binds nothing new still counts (one solution per match): a placeholder keeps it.
-      if (outputs.length === 0) bucket.push(0);
-      if (++rows % 65536 === 0) this.checkRows(rows, 'a hash join');
+    const positions = [pattern.subject, pattern.predicate, pattern.object];
+    const ids: Array<number | undefined> = [];
+    for (const term of positions) {
+      const id = isVariable(term) ? undefined : this.source.lookup(term.key);
+      if (!isVariable(term) && id === undefined) {
+        // A constant that is not in the store: nothing matches.
+        hash.table = new IdMultimapBuilder(0).build();
+        return;
+      }
+      ids.push(id);
     }
-    hash.outputSlots = outputs.map((v) => this.variables.slot(v));
-    hash.table = table;
-  }
-
-  /** A hash-join key: the store id of a single join variable, else a string of all of them. */
-  private joinKey(variables: string[], solution: Solution): Value {
-    if (variables.length === 1) return this.canonicalValue(solution.get(variables[0])!);
-    return variables.map((v) => this.hashKeyOf(solution.get(v)!)).join(' ');
+    // Each variable's first position; a variable in two positions needs the same id in both.
+    const firstPosition = new Map<string, number>();
+    const repeats: Array<[number, number]> = [];
+    positions.forEach((term, position) => {
+      if (!isVariable(term)) return;
+      const first = firstPosition.get(term.variable);
+      if (first === undefined) firstPosition.set(term.variable, position);
+      else repeats.push([first, position]);
+    });
+    const keyVariable = hash.joinVariables[0];
+    const keyPosition = firstPosition.get(keyVariable)!;
+    const outputs = [...firstPosition].filter(([variable]) => variable !== keyVariable);
+    const outputPositions = outputs.map(([, position]) => position);
+    const builder = new IdMultimapBuilder(outputPositions.length);
+    const seen = graph.length > 1 ? new Set<string>() : undefined;
+    for (const graphId of graph) {
+      quads: for (const quad of this.source.match({ subject: ids[0], predicate: ids[1], object: ids[2], graph: graphId })) {
+        this.tick();
+        for (const [a, b] of repeats) if (quad[a] !== quad[b]) continue quads;
+        if (seen) {
+          const key = `${quad[0]} ${quad[1]} ${quad[2]}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+        }
+        const at = builder.add(quad[keyPosition]);
+        const values = builder.rowValues;
+        for (let i = 0; i < outputPositions.length; i++) values[at + i] = quad[outputPositions[i]];
+        if (builder.size % 65536 === 0) this.checkRows(builder.size, 'a hash join');
+      }
+    }
+    hash.outputSlots = outputs.map(([variable]) => this.variables.slot(variable));
+    hash.table = builder.build();
   }
 
   /** Hash-join probe: the pattern's matches (scanned once, without the solution) compatible with it. */
   private *probe(hash: HashStep, solution: Solution): Generator<Solution> {
-    const bucket = hash.table!.get(this.joinKey(hash.joinVariables, solution));
-    if (!bucket) return;
+    const keyValue = solution.get(hash.joinVariables[0])!;
+    const key = typeof keyValue === 'number' ? keyValue : this.source.lookup(keyValue);
+    const table = hash.table!;
+    const group = key === undefined ? -1 : table.group(key);
+    if (group < 0) return;
+    const { offsets, values: rows, width } = table;
     const slots = hash.outputSlots;
-    const stride = Math.max(1, slots.length);
     const values = solution.values;
-    rows: for (let at = 0; at < bucket.length; at += stride) {
+    rows: for (let row = offsets[group]; row < offsets[group + 1]; row++) {
       this.tick();
       let extended: Solution | undefined;
-      for (let i = 0; i < slots.length; i++) {
-        const value = bucket[at + i];
+      for (let i = 0; i < width; i++) {
+        const value = rows[row * width + i];
         const current = values[slots[i]];
         if (current === undefined) (extended ??= solution.clone()).values[slots[i]] = value;
         else if (current !== value && !this.sameValue(current, value)) continue rows;
@@ -863,13 +894,10 @@ function compareSortKeys(a: SortKey | undefined, b: SortKey | undefined): number
 
 interface HashStep {
   joinVariables: string[];
-  /** Slots of the pattern's other variables: what each row of the table binds, in this order (none: rows hold a placeholder). */
+  /** Slots of the pattern's variables other than the first join variable: what each row binds, in this order. */
   outputSlots: number[];
-  /**
-   * Per join key, the rows' values for outputSlots back to back (flat: no object per row). Built
-   * once the lookups have cost more than a scan.
-   */
-  table: Map<Value, Value[]> | undefined;
+  /** From the first join variable's id to rows for outputSlots. Built once the lookups have cost more than a scan. */
+  table: IdMultimap | undefined;
 }
 
 interface BgpPlan {

@@ -8,6 +8,7 @@
 import type { Path, Operator, PatternTerm } from './algebra.ts';
 import { isVariable } from './algebra.ts';
 import type { Evaluator, Solution, Value, ActiveGraph } from './evaluate.ts';
+import { IdMultimapBuilder, type IdMultimap } from './id-multimap.ts';
 
 type Pair = [Value, Value];
 
@@ -163,13 +164,11 @@ function allNodes(evaluator: Evaluator, graph: ActiveGraph): Set<Value> {
 
 /**
  * For a closure over a single IRI (or its inverse), the whole edge list of that predicate, loaded
- * once when a search has expanded enough nodes that per-node cursors cost more. Held as a
- * compressed adjacency list: the targets in one array, grouped by source, and each source's range
- * in it, found by a table indexed by the source's id when ids are dense enough (the usual case: a
- * store's ids count its terms), else by a map. A few flat arrays, no object per node or edge.
+ * once when a search has expanded enough nodes that per-node cursors cost more: a multimap from
+ * each node to its successors (id-multimap.ts).
  */
 class Adjacency {
-  private loaded: { offsets: Int32Array; targets: Float64Array; rowOf: Map<number, number> | undefined } | undefined;
+  private successors: IdMultimap | undefined;
   private expansions = 0;
   private readonly threshold: number;
 
@@ -190,62 +189,29 @@ class Adjacency {
    * is visited once per graph (the callers keep sets).
    */
   forEachSuccessor(node: Value, visit: (next: number) => void): boolean {
-    if (!this.loaded && ++this.expansions > this.threshold) this.loaded = this.load();
-    const loaded = this.loaded;
-    if (!loaded) return false;
+    if (!this.successors && ++this.expansions > this.threshold) this.successors = this.load();
+    const successors = this.successors;
+    if (!successors) return false;
     const id = typeof node === 'number' ? node : this.evaluator.idOf(node);
-    if (id === undefined) return true;
-    const row = loaded.rowOf ? loaded.rowOf.get(id) : id;
-    if (row === undefined || row + 1 >= loaded.offsets.length) return true;
-    const { offsets, targets } = loaded;
-    for (let at = offsets[row], end = offsets[row + 1]; at < end; at++) visit(targets[at]);
+    const group = id === undefined ? -1 : successors.group(id);
+    if (group < 0) return true;
+    const { offsets, values } = successors;
+    for (let at = offsets[group], end = offsets[group + 1]; at < end; at++) visit(values[at]);
     return true;
   }
 
-  private load(): NonNullable<Adjacency['loaded']> {
-    let sources = new Float64Array(1024);
-    let targetOfEdge = new Float64Array(1024);
-    let edges = 0;
-    let maxSource = 0;
+  private load(): IdMultimap {
+    const builder = new IdMultimapBuilder(1);
+    const [from, to] = this.inverse ? [2, 0] : [0, 2];
     for (const graphId of this.graph) {
       for (const quad of this.evaluator.source.match({ predicate: this.predicate, graph: graphId })) {
         this.evaluator.tick();
-        if (edges === sources.length) {
-          sources = grown(sources);
-          targetOfEdge = grown(targetOfEdge);
-        }
-        const from = this.inverse ? quad[2] : quad[0];
-        sources[edges] = from;
-        targetOfEdge[edges++] = this.inverse ? quad[0] : quad[2];
-        if (from > maxSource) maxSource = from;
+        const at = builder.add(quad[from]);
+        builder.rowValues[at] = quad[to];
       }
     }
-    // Rows: the source ids themselves when a table of maxSource entries is small next to the edges.
-    let rowOf: Map<number, number> | undefined;
-    if (maxSource > 16 * edges + 1_048_576) {
-      rowOf = new Map();
-      for (let edge = 0; edge < edges; edge++) {
-        let row = rowOf.get(sources[edge]);
-        if (row === undefined) rowOf.set(sources[edge], (row = rowOf.size));
-        sources[edge] = row;
-      }
-    }
-    const rows = rowOf ? rowOf.size : maxSource + 1;
-    // A counting sort of the edges by row.
-    const offsets = new Int32Array(rows + 1);
-    for (let edge = 0; edge < edges; edge++) offsets[sources[edge] + 1]++;
-    for (let row = 0; row < rows; row++) offsets[row + 1] += offsets[row];
-    const fill = offsets.slice(0, rows);
-    const targets = new Float64Array(edges);
-    for (let edge = 0; edge < edges; edge++) targets[fill[sources[edge]]++] = targetOfEdge[edge];
-    return { offsets, targets, rowOf };
+    return builder.build();
   }
-}
-
-function grown(array: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
-  const larger = new Float64Array(array.length * 2);
-  larger.set(array);
-  return larger;
 }
 
 function adjacencyFor(evaluator: Evaluator, step: Path, graph: ActiveGraph): Adjacency | undefined {
