@@ -364,7 +364,10 @@ export class Evaluator {
     const planned = plan.steps[index];
     const hash = planned.hash;
     // Adaptive: look the pattern up per solution until that has cost more than one scan of it.
-    if (hash && !hash.table && ++planned.lookups > planned.estimate * (SCAN_ROW_COST / CURSOR_COST)) this.buildHashTable(hash, planned.pattern, graph);
+    if (hash && !hash.table && ++planned.lookups > planned.scanRows * (SCAN_ROW_COST / CURSOR_COST)) {
+      if (planned.scanRowsCapped) this.recountScanRows(planned, graph);
+      else this.buildHashTable(hash, planned.pattern, graph);
+    }
     return hash?.table ? this.probe(hash, solution) : this.matchTriple(planned.pattern, solution, graph);
   }
 
@@ -414,12 +417,36 @@ export class Evaluator {
       const variables = [chosen.pattern.subject, chosen.pattern.predicate, chosen.pattern.object].filter(isVariable).map((v) => v.variable);
       const joinVariables = variables.filter((v) => bound.has(v) && !seed.has(v));
       const hashable = steps.length > 0 && joinVariables.length > 0;
-      steps.push({ pattern: chosen.pattern, estimate: chosen.estimate, lookups: 0, hash: hashable ? { joinVariables, outputSlots: [], table: undefined } : undefined });
+      // A count that reached its cap says little of what a scan would read: recounted when it matters.
+      steps.push({ pattern: chosen.pattern, scanRows: chosen.estimate, scanRowsCapped: chosen.estimate >= ESTIMATE_CAP, lookups: 0, hash: hashable ? { joinVariables, outputSlots: [], table: undefined } : undefined });
       for (const v of variables) bound.add(v);
     }
     const plan = { steps };
     byBound.set(boundKey, plan);
     return plan;
+  }
+
+  /**
+   * The rows a scan of the pattern (constants only: the hash table is built without the solution)
+   * reads, counted up to a cap that grows fourfold per call, so a large pattern is neither counted
+   * whole up front nor taken as small because its count stopped at a cap. The counting costs at
+   * most a constant factor of the lookups made meanwhile.
+   */
+  private recountScanRows(planned: BgpPlan['steps'][number], graph: ActiveGraph): void {
+    const cap = Math.max(ESTIMATE_CAP, planned.scanRows) * 4;
+    const ids: IdPattern = {};
+    for (const [position, term] of [['subject', planned.pattern.subject], ['predicate', planned.pattern.predicate], ['object', planned.pattern.object]] as const) {
+      if (isVariable(term)) continue;
+      const id = this.source.lookup(term.key);
+      if (id === undefined) {
+        planned.scanRows = 0;
+        planned.scanRowsCapped = false;
+        return;
+      }
+      ids[position] = id;
+    }
+    planned.scanRows = graph.reduce((sum, g) => sum + this.source.estimate({ ...ids, graph: g }, cap), 0);
+    planned.scanRowsCapped = planned.scanRows >= cap;
   }
 
   /**
@@ -914,7 +941,14 @@ interface HashStep {
 }
 
 interface BgpPlan {
-  steps: Array<{ pattern: TriplePattern; estimate: number; lookups: number; hash: HashStep | undefined }>;
+  steps: Array<{
+    pattern: TriplePattern;
+    /** What scanning the pattern reads (at least, while capped), against the lookups made so far. */
+    scanRows: number;
+    scanRowsCapped: boolean;
+    lookups: number;
+    hash: HashStep | undefined;
+  }>;
 }
 
 /** Stands for any present value where only presence matters. */
