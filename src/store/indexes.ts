@@ -89,14 +89,29 @@ export function encodeKey(index: IndexSpec, quad: ArrayLike<number>, into: Buffe
   return into;
 }
 
+/** Writes a 6-byte big-endian id at `at` (plain arithmetic: no Buffer method call). */
+function putId(bytes: Uint8Array, at: number, id: number): void {
+  const high = Math.floor(id / 16777216);
+  const low = id - high * 16777216;
+  bytes[at] = high >>> 16;
+  bytes[at + 1] = (high >>> 8) & 0xff;
+  bytes[at + 2] = high & 0xff;
+  bytes[at + 3] = low >>> 16;
+  bytes[at + 4] = (low >>> 8) & 0xff;
+  bytes[at + 5] = low & 0xff;
+}
+
 /** Range bounds [start, end) covering every key that starts with the given bound prefix. */
 export function prefixRange(index: IndexSpec, bound: Array<number | undefined>, prefixLength: number): { start?: Buffer; end?: Buffer } {
   if (prefixLength === 0) return {};
-  const start = Buffer.alloc(prefixLength * ID_BYTES);
-  for (let slot = 0; slot < prefixLength; slot++) writeId(start, slot * ID_BYTES, bound[index.order[slot]]!);
+  // Made per scan, so cheaply: one small allocation, bytes written directly.
+  const prefixBytes = prefixLength * ID_BYTES;
+  const bytes = Buffer.allocUnsafe(prefixBytes + index.keyBytes + 1);
+  for (let slot = 0; slot < prefixLength; slot++) putId(bytes, slot * ID_BYTES, bound[index.order[slot]]!);
   // Keys are fixed-length, so prefix + one more 0xff than the key has left sorts after them all.
-  const end = Buffer.concat([start, Buffer.alloc(index.keyBytes - start.length + 1, 0xff)]);
-  return { start, end };
+  bytes.copyWithin(prefixBytes, 0, prefixBytes);
+  bytes.fill(0xff, 2 * prefixBytes);
+  return { start: bytes.subarray(0, prefixBytes), end: bytes.subarray(prefixBytes) };
 }
 
 /** Reads the 6-byte big-endian id at `at` (plain arithmetic: no Buffer method call). */
