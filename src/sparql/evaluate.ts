@@ -366,7 +366,7 @@ export class Evaluator {
     // Adaptive: look the pattern up per solution until that has cost more than one scan of it.
     if (hash && !hash.table && ++planned.lookups > planned.scanRows * (SCAN_ROW_COST / CURSOR_COST)) {
       if (planned.scanRowsCapped) this.recountScanRows(planned, graph);
-      else this.buildHashTable(hash, planned.pattern, graph);
+      else this.buildHashTable(planned, graph);
     }
     return hash?.table ? this.probe(hash, solution) : this.matchTriple(planned.pattern, solution, graph);
   }
@@ -453,7 +453,8 @@ export class Evaluator {
    * Scans the pattern once (without the solution) into a multimap from the first join variable's
    * id to rows of the pattern's other variables; the other join variables are checked at the probe.
    */
-  private buildHashTable(hash: HashStep, pattern: TriplePattern, graph: ActiveGraph): void {
+  private buildHashTable(planned: BgpPlan['steps'][number], graph: ActiveGraph): void {
+    const { hash, pattern } = planned as { hash: HashStep; pattern: TriplePattern };
     const positions = [pattern.subject, pattern.predicate, pattern.object];
     const ids: Array<number | undefined> = [];
     for (const term of positions) {
@@ -478,7 +479,7 @@ export class Evaluator {
     const keyPosition = firstPosition.get(keyVariable)!;
     const outputs = [...firstPosition].filter(([variable]) => variable !== keyVariable);
     const outputPositions = outputs.map(([, position]) => position);
-    const builder = new IdMultimapBuilder(outputPositions.length);
+    const builder = new IdMultimapBuilder(outputPositions.length, planned.scanRows);
     const seen = graph.length > 1 ? new Set<string>() : undefined;
     for (const graphId of graph) {
       quads: for (const quad of this.source.match({ subject: ids[0], predicate: ids[1], object: ids[2], graph: graphId })) {

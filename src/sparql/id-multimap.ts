@@ -12,13 +12,19 @@ const DIRECT_ENTRIES_PER_ROW = 16;
 const DIRECT_ENTRIES_BASE = 1 << 20;
 
 export class IdMultimapBuilder {
-  private keys = new Float64Array(1024);
+  private keys: Float64Array<ArrayBuffer>;
   private values: Float64Array<ArrayBuffer>;
   private rows = 0;
   private maxKey = 0;
 
-  constructor(readonly width: number) {
-    this.values = new Float64Array(1024 * Math.max(1, width));
+  /** `expectedRows`: room reserved up front (an estimate; the arrays grow past it). */
+  constructor(
+    readonly width: number,
+    expectedRows = 1024,
+  ) {
+    const capacity = Math.max(16, Math.min(expectedRows, 1 << 22));
+    this.keys = new Float64Array(capacity);
+    this.values = new Float64Array(capacity * Math.max(1, width));
   }
 
   get size(): number {
@@ -45,7 +51,8 @@ export class IdMultimapBuilder {
     const { keys, values, rows, width } = this;
     let groupOfKey: Map<number, number> | undefined;
     // Groups are the keys themselves when a table of maxKey entries is small next to the rows.
-    const groupOfRow = new Float64Array(rows);
+    // Group numbers fit 32 bits: a direct table has fewer entries than that, a map fewer groups than rows.
+    const groupOfRow = new Int32Array(rows);
     if (this.maxKey > DIRECT_ENTRIES_PER_ROW * rows + DIRECT_ENTRIES_BASE) {
       groupOfKey = new Map();
       for (let row = 0; row < rows; row++) {

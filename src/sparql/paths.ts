@@ -171,6 +171,7 @@ class Adjacency {
   private successors: IdMultimap | undefined;
   private expansions = 0;
   private readonly threshold: number;
+  private readonly edges: number;
 
   constructor(
     private readonly evaluator: Evaluator,
@@ -178,9 +179,9 @@ class Adjacency {
     private readonly inverse: boolean,
     private readonly graph: ActiveGraph,
   ) {
-    const edges = graph.reduce((sum, g) => sum + evaluator.source.estimate({ predicate, graph: g }, 1000), 0);
+    this.edges = graph.reduce((sum, g) => sum + evaluator.source.estimate({ predicate, graph: g }, 1000), 0);
     // An index cursor costs about as much as reading a hundred keys in one scan (measured).
-    this.threshold = edges / 100;
+    this.threshold = this.edges / 100;
   }
 
   /**
@@ -201,7 +202,7 @@ class Adjacency {
   }
 
   private load(): IdMultimap {
-    const builder = new IdMultimapBuilder(1);
+    const builder = new IdMultimapBuilder(1, this.edges);
     const [from, to] = this.inverse ? [2, 0] : [0, 2];
     for (const graphId of this.graph) {
       for (const quad of this.evaluator.source.match({ predicate: this.predicate, graph: graphId })) {
