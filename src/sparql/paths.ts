@@ -224,8 +224,9 @@ function adjacencyFor(evaluator: Evaluator, step: Path, graph: ActiveGraph): Adj
 }
 
 /**
- * Nodes reachable from `from` by one or more steps of `step` (forward), or zero or more: a
- * breadth-first search over values (store ids where the terms are stored) with one visited set.
+ * Nodes reachable from `start` by one or more steps of `step` (forward), or zero or more: a
+ * breadth-first search over values (store ids where the terms are stored) with one visited set,
+ * through `adjacency` once that has loaded the edges, else one lookup per node.
  */
 function reachable(evaluator: Evaluator, step: Path, start: Value, includeStart: boolean, graph: ActiveGraph, maxSteps: number, adjacency: Adjacency | undefined): Value[] {
   const from = normalize(evaluator, start);
