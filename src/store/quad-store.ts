@@ -206,6 +206,11 @@ export class QuadStore {
   /** A consistent read view of the last committed state. Call `release()` when done. */
   snapshot(): Snapshot {
     assert(!this.closed, 'store is closed');
+    // lmdb-js hands out one shared read transaction until a zero-delay timer renews it, so without
+    // this a snapshot could predate a commit made meanwhile by another thread (a query worker
+    // answering right after the main thread acknowledged a write, seen in the W3C suite under load).
+    // Earlier snapshots keep their transaction (lmdb-js retires it once they are released).
+    this.root.resetReadTxn();
     return new Snapshot(this, this.root.useReadTransaction());
   }
 
