@@ -10,27 +10,75 @@ import { XSD } from '../rdf/term-key.ts';
 import type { Aggregate } from './algebra.ts';
 import { applyOperator, ExpressionError } from './expression-functions.ts';
 import { compareForOrderBy } from './term-order.ts';
-import { canonicalLiteral } from './xsd-values.ts';
+import { canonicalLiteral, formatNumericCanonical, numericArithmetic, numericDatatype, type NumericValue } from './xsd-values.ts';
+import type { NumericFacts } from './numeric-facts.ts';
 
 const integer = (n: number): Term => ({ termType: 'Literal', value: String(n), language: '', datatype: `${XSD}integer` });
 
+const numericTerm = (n: NumericValue): Term => ({ termType: 'Literal', value: formatNumericCanonical(n), language: '', datatype: numericDatatype(n.kind) });
+
+/**
+ * What an aggregate needs of each value: whether there is one (COUNT), its number (SUM, AVG: no
+ * term is built per row), or the term.
+ */
+export type AggregateInput = 'presence' | 'numeric' | 'term';
+
+export function aggregateInput(aggregate: Aggregate): AggregateInput {
+  switch (aggregate.function) {
+    case 'COUNT':
+      return 'presence';
+    case 'SUM':
+    case 'AVG':
+      return 'numeric';
+    default:
+      return 'term';
+  }
+}
+
 /**
  * One aggregate over one group, fed a value at a time (undefined: an error or unbound), so a
- * group holds running state instead of its solutions. DISTINCT is the caller's filter.
+ * group holds running state instead of its solutions. DISTINCT is the caller's filter. Values go
+ * to `addNumeric` for SUM and AVG, to `add` otherwise (see aggregateInput).
  */
 export class Accumulator {
   private count = 0;
   private failed = false;
-  private total: Term = integer(0);
+  private total: NumericValue = { kind: 'integer', value: 0n };
+  /**
+   * While every value so far was an integer and their sum a safe integer, the sum is kept here as a
+   * JS number (no bigint per row); the first other value moves it into `total`, so values are still
+   * added in order (the rounding of float and double sums depends on it).
+   */
+  private smallIntegerSum: number | undefined = 0;
   private best: Term | undefined;
   private sample: Term | undefined;
   private readonly pieces: string[] = [];
 
   constructor(private readonly aggregate: Aggregate) {}
 
-  /** Whether this aggregate needs the value as a term (COUNT only needs to know it is there). */
-  get needsTerm(): boolean {
-    return this.aggregate.function !== 'COUNT';
+  /** SUM and AVG: the value's numeric facts; null: not a number; undefined: an error or unbound. */
+  addNumeric(facts: NumericFacts | null | undefined): void {
+    if (facts === undefined || facts === null) {
+      this.failed = true;
+      if (facts === null) this.count++;
+      return;
+    }
+    this.count++;
+    if (this.failed) return;
+    const n = facts.value;
+    if (this.smallIntegerSum !== undefined) {
+      if (n.kind === 'integer' && facts.comparable !== undefined) {
+        const sum = this.smallIntegerSum + facts.comparable;
+        if (Number.isSafeInteger(sum)) {
+          this.smallIntegerSum = sum;
+          return;
+        }
+      }
+      this.total = { kind: 'integer', value: BigInt(this.smallIntegerSum) };
+      this.smallIntegerSum = undefined;
+    }
+    // Addition never fails (only division can).
+    this.total = numericArithmetic('+', this.total, n)!;
   }
 
   add(value: Term | undefined): void {
@@ -48,10 +96,6 @@ export class Accumulator {
           return;
         case 'SAMPLE':
           this.sample ??= value;
-          return;
-        case 'SUM':
-        case 'AVG':
-          this.total = applyOperator('+', [this.total, value]);
           return;
         case 'MIN':
         case 'MAX': {
@@ -79,13 +123,14 @@ export class Accumulator {
         return this.sample;
     }
     if (this.failed) return undefined;
+    const total: NumericValue = this.smallIntegerSum !== undefined ? { kind: 'integer', value: BigInt(this.smallIntegerSum) } : this.total;
     switch (this.aggregate.function) {
       case 'SUM':
-        return this.total;
+        return numericTerm(total);
       case 'AVG':
         if (this.count === 0) return integer(0);
         try {
-          return applyOperator('/', [this.total, integer(this.count)]);
+          return applyOperator('/', [numericTerm(total), integer(this.count)]);
         } catch (error) {
           if (error instanceof ExpressionError) return undefined;
           throw error;

@@ -18,7 +18,9 @@ import type { QuadSource } from './quad-source.ts';
 import { evaluatePath } from './paths.ts';
 import { ExpressionError, applyOperator, callFunction, effectiveBooleanValue, type FunctionContext } from './expression-functions.ts';
 import { compareForOrderBy } from './term-order.ts';
-import { Accumulator } from './aggregates.ts';
+import { Accumulator, aggregateInput } from './aggregates.ts';
+import { compareComparable, numericFacts, type NumericFacts } from './numeric-facts.ts';
+import { IdMultimapBuilder, type IdMultimap } from './id-multimap.ts';
 import { QueryTimeoutError, QueryCancelledError, QueryResourceError } from './sparql-errors.ts';
 
 import { Solution, VariableTable, type Value } from './solution.ts';
@@ -32,8 +34,8 @@ export interface EvaluationOptions {
   source: QuadSource;
   /** The default graph of the query's dataset. */
   defaultGraph: ActiveGraph;
-  /** The named graphs GRAPH ranges over. */
-  namedGraphs: readonly number[];
+  /** The named graphs GRAPH ranges over (a function: read only if the query has a GRAPH). */
+  namedGraphs: readonly number[] | (() => readonly number[]);
   functions: FunctionContext;
   /** performance.now() deadline; undefined: none. */
   deadlineMs?: number;
@@ -46,13 +48,19 @@ const DEADLINE_CHECK_EVERY = 1024;
 export const MAX_MATERIALIZED_ROWS = 5_000_000;
 /** Matches counted when estimating a pattern with a bound subject or object. */
 const ESTIMATE_CAP = 1_000;
-/** A nested-loop step opens an index cursor per solution; a scan reads a key. Relative costs. */
-const CURSOR_COST = 30;
+/**
+ * A nested-loop step opens an index cursor per solution; a scan reads a key. Relative costs,
+ * measured on the store: opening and positioning a cursor takes 12-25 µs, a scanned key 0.2-0.3 µs
+ * (keys are decoded in place, see quadKeyReader).
+ */
+const CURSOR_COST = 60;
 const SCAN_ROW_COST = 1;
 
 export class Evaluator {
   readonly source: QuadSource;
   private readonly termCache = new Map<number, Term>();
+  /** Numeric facts per value (store id or term key); null: not a number. */
+  private readonly numericCache = new Map<Value, NumericFacts | null>();
   /** The variable slots of every solution of this evaluation. */
   readonly variables = new VariableTable();
   private readonly emptySolution = new Solution(this.variables);
@@ -62,6 +70,13 @@ export class Evaluator {
 
   constructor(private readonly options: EvaluationOptions) {
     this.source = options.source;
+  }
+
+  private namedGraphList: readonly number[] | undefined;
+
+  private namedGraphs(): readonly number[] {
+    const named = this.options.namedGraphs;
+    return (this.namedGraphList ??= typeof named === 'function' ? named() : named);
   }
 
   /** Counts work and throws once the deadline passed. */
@@ -100,6 +115,17 @@ export class Evaluator {
       this.termCache.set(value, term);
     }
     return term;
+  }
+
+  /** A value's numeric facts (null: not a valid numeric literal), cached: many rows share few values. */
+  numericFactsOf(value: Value): NumericFacts | null {
+    let facts = this.numericCache.get(value);
+    if (facts === undefined) {
+      facts = numericFacts(this.termOf(value));
+      if (this.numericCache.size > 300_000) this.numericCache.clear();
+      this.numericCache.set(value, facts);
+    }
+    return facts;
   }
 
   /** A value as a store id, if the term is in the store (undefined: it cannot match anything). */
@@ -314,6 +340,11 @@ export class Evaluator {
       yield seed;
       return;
     }
+    // One pattern has no join to order: no estimates to read.
+    if (patterns.length === 1) {
+      yield* this.matchTriple(patterns[0], seed, graph);
+      return;
+    }
     const plan = this.plan(patterns, seed, graph);
     const last = plan.steps.length - 1;
     // An explicit stack of per-pattern iterators: nested generators would cost a frame per level per solution.
@@ -333,7 +364,10 @@ export class Evaluator {
     const planned = plan.steps[index];
     const hash = planned.hash;
     // Adaptive: look the pattern up per solution until that has cost more than one scan of it.
-    if (hash && !hash.table && ++planned.lookups > planned.estimate * (SCAN_ROW_COST / CURSOR_COST)) this.buildHashTable(hash, planned.pattern, graph);
+    if (hash && !hash.table && ++planned.lookups > planned.scanRows * (SCAN_ROW_COST / CURSOR_COST)) {
+      if (planned.scanRowsCapped) this.recountScanRows(planned, graph);
+      else this.buildHashTable(planned, graph);
+    }
     return hash?.table ? this.probe(hash, solution) : this.matchTriple(planned.pattern, solution, graph);
   }
 
@@ -345,7 +379,10 @@ export class Evaluator {
    */
   private plan(patterns: TriplePattern[], seed: Solution, graph: ActiveGraph): BgpPlan {
     // Hash tables and estimates belong to the graphs matched: GRAPH ?g evaluates one BGP per graph.
-    const boundKey = `${[...seed.keys()].sort().join(' ')}|${graph.join(',')}`;
+    // Slots are per evaluation, so the bound slots name the bound variables.
+    let boundKey = graph.length === 1 ? `${graph[0]}|` : `${graph.join(',')}|`;
+    const seedValues = seed.values;
+    for (let slot = 0; slot < seedValues.length; slot++) if (seedValues[slot] !== undefined) boundKey += `${slot},`;
     let byBound = this.plans.get(patterns);
     if (!byBound) this.plans.set(patterns, (byBound = new Map()));
     const cached = byBound.get(boundKey);
@@ -380,7 +417,8 @@ export class Evaluator {
       const variables = [chosen.pattern.subject, chosen.pattern.predicate, chosen.pattern.object].filter(isVariable).map((v) => v.variable);
       const joinVariables = variables.filter((v) => bound.has(v) && !seed.has(v));
       const hashable = steps.length > 0 && joinVariables.length > 0;
-      steps.push({ pattern: chosen.pattern, estimate: chosen.estimate, lookups: 0, hash: hashable ? { joinVariables, table: undefined } : undefined });
+      // A count that reached its cap says little of what a scan would read: recounted when it matters.
+      steps.push({ pattern: chosen.pattern, scanRows: chosen.estimate, scanRowsCapped: chosen.estimate >= ESTIMATE_CAP, lookups: 0, hash: hashable ? { joinVariables, outputSlots: [], table: undefined } : undefined });
       for (const v of variables) bound.add(v);
     }
     const plan = { steps };
@@ -388,36 +426,106 @@ export class Evaluator {
     return plan;
   }
 
-  private buildHashTable(hash: HashStep, pattern: TriplePattern, graph: ActiveGraph): void {
-    const table = new Map<Value, Solution[]>();
-    let rows = 0;
-    for (const match of this.matchTriple(pattern, this.emptySolution, graph)) {
-      const key = this.joinKey(hash.joinVariables, match);
-      let bucket = table.get(key);
-      if (!bucket) table.set(key, (bucket = []));
-      bucket.push(match);
-      if (++rows % 65536 === 0) this.checkRows(rows, 'a hash join');
+  /**
+   * The rows a scan of the pattern (constants only: the hash table is built without the solution)
+   * reads, counted up to a cap that grows fourfold per call, so a large pattern is neither counted
+   * whole up front nor taken as small because its count stopped at a cap. The counting costs at
+   * most a constant factor of the lookups made meanwhile.
+   */
+  private recountScanRows(planned: BgpPlan['steps'][number], graph: ActiveGraph): void {
+    const cap = Math.max(ESTIMATE_CAP, planned.scanRows) * 4;
+    const ids: IdPattern = {};
+    for (const [position, term] of [['subject', planned.pattern.subject], ['predicate', planned.pattern.predicate], ['object', planned.pattern.object]] as const) {
+      if (isVariable(term)) continue;
+      const id = this.source.lookup(term.key);
+      if (id === undefined) {
+        planned.scanRows = 0;
+        planned.scanRowsCapped = false;
+        return;
+      }
+      ids[position] = id;
     }
-    hash.table = table;
+    planned.scanRows = graph.reduce((sum, g) => sum + this.source.estimate({ ...ids, graph: g }, cap), 0);
+    planned.scanRowsCapped = planned.scanRows >= cap;
   }
 
-  /** A hash-join key: the store id of a single join variable, else a string of all of them. */
-  private joinKey(variables: string[], solution: Solution): Value {
-    if (variables.length === 1) {
-      const value = solution.get(variables[0])!;
-      return typeof value === 'number' ? value : (this.source.lookup(value) ?? value);
+  /**
+   * Scans the pattern once (without the solution) into a multimap from the first join variable's
+   * id to rows of the pattern's other variables; the other join variables are checked at the probe.
+   */
+  private buildHashTable(planned: BgpPlan['steps'][number], graph: ActiveGraph): void {
+    const { hash, pattern } = planned as { hash: HashStep; pattern: TriplePattern };
+    const positions = [pattern.subject, pattern.predicate, pattern.object];
+    const ids: Array<number | undefined> = [];
+    for (const term of positions) {
+      const id = isVariable(term) ? undefined : this.source.lookup(term.key);
+      if (!isVariable(term) && id === undefined) {
+        // A constant that is not in the store: nothing matches.
+        hash.table = new IdMultimapBuilder(0).build();
+        return;
+      }
+      ids.push(id);
     }
-    return variables.map((v) => this.hashKeyOf(solution.get(v)!)).join(' ');
+    // Each variable's first position; a variable in two positions needs the same id in both.
+    const firstPosition = new Map<string, number>();
+    const repeats: Array<[number, number]> = [];
+    positions.forEach((term, position) => {
+      if (!isVariable(term)) return;
+      const first = firstPosition.get(term.variable);
+      if (first === undefined) firstPosition.set(term.variable, position);
+      else repeats.push([first, position]);
+    });
+    const keyVariable = hash.joinVariables[0];
+    const keyPosition = firstPosition.get(keyVariable)!;
+    const outputs = [...firstPosition].filter(([variable]) => variable !== keyVariable);
+    const outputPositions = outputs.map(([, position]) => position);
+    const builder = new IdMultimapBuilder(outputPositions.length, planned.scanRows);
+    const seen = graph.length > 1 ? new Set<string>() : undefined;
+    for (const graphId of graph) {
+      quads: for (const quad of this.source.match({ subject: ids[0], predicate: ids[1], object: ids[2], graph: graphId })) {
+        this.tick();
+        for (const [a, b] of repeats) if (quad[a] !== quad[b]) continue quads;
+        if (seen) {
+          const key = `${quad[0]} ${quad[1]} ${quad[2]}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+        }
+        const at = builder.add(quad[keyPosition]);
+        const values = builder.rowValues;
+        for (let i = 0; i < outputPositions.length; i++) values[at + i] = quad[outputPositions[i]];
+        if (builder.size % 65536 === 0) this.checkRows(builder.size, 'a hash join');
+      }
+    }
+    hash.outputSlots = outputs.map(([variable]) => this.variables.slot(variable));
+    hash.table = builder.build();
   }
 
   /** Hash-join probe: the pattern's matches (scanned once, without the solution) compatible with it. */
   private *probe(hash: HashStep, solution: Solution): Generator<Solution> {
-    const bucket = hash.table!.get(this.joinKey(hash.joinVariables, solution));
-    if (!bucket) return;
-    for (const match of bucket) {
+    const keyValue = solution.get(hash.joinVariables[0])!;
+    const key = typeof keyValue === 'number' ? keyValue : this.source.lookup(keyValue);
+    const table = hash.table!;
+    const group = key === undefined ? -1 : table.group(key);
+    if (group < 0) return;
+    const { offsets, values: rows, width } = table;
+    const slots = hash.outputSlots;
+    const values = solution.values;
+    rows: for (let row = offsets[group]; row < offsets[group + 1]; row++) {
       this.tick();
-      if (this.compatible(solution, match)) yield merge(solution, match);
+      let extended: Solution | undefined;
+      for (let i = 0; i < width; i++) {
+        const value = rows[row * width + i];
+        const current = values[slots[i]];
+        if (current === undefined) (extended ??= solution.clone()).values[slots[i]] = value;
+        else if (current !== value && !this.sameValue(current, value)) continue rows;
+      }
+      yield extended ?? solution;
     }
+  }
+
+  /** A value as the store id of its term when the term is stored, else its key: equal terms, equal values. */
+  canonicalValue(value: Value): Value {
+    return typeof value === 'number' ? value : (this.source.lookup(value) ?? value);
   }
 
   /** Values as hash keys: store ids as numbers, other terms by their key (looked up to an id if stored). */
@@ -481,13 +589,13 @@ export class Evaluator {
   private *graph(op: Extract<Operator, { kind: 'graph' }>, seed: Solution): Generator<Solution> {
     if (!isVariable(op.name)) {
       const id = this.source.lookup(op.name.key);
-      if (id === undefined || !this.options.namedGraphs.includes(id)) return;
+      if (id === undefined || !this.namedGraphs().includes(id)) return;
       yield* this.evaluate(op.input, seed, [id]);
       return;
     }
     const variable = op.name.variable;
     const fixed = seed.get(variable);
-    const graphs = fixed !== undefined ? [this.idOf(fixed)].filter((id): id is number => id !== undefined && this.options.namedGraphs.includes(id)) : this.options.namedGraphs;
+    const graphs = fixed !== undefined ? [this.idOf(fixed)].filter((id): id is number => id !== undefined && this.namedGraphs().includes(id)) : this.namedGraphs();
     for (const graphId of graphs) {
       for (const solution of this.evaluate(op.input, seed, [graphId])) {
         const current = solution.get(variable);
@@ -506,32 +614,47 @@ export class Evaluator {
    */
   private *group(op: Extract<Operator, { kind: 'group' }>, seed: Solution, graph: ActiveGraph): Generator<Solution> {
     type Group = { keys: Array<Value | undefined>; accumulators: Accumulator[]; seen: Array<Set<string> | undefined> };
-    const groups = new Map<string, Group>();
+    // One GROUP BY key: groups by its value (a store id where the term is stored); several: by a string of them.
+    const groups = new Map<Value, Group>();
+    const aggregates = op.aggregates;
+    const inputs = aggregates.map(aggregateInput);
     const newGroup = (keys: Array<Value | undefined>): Group => ({
       keys,
-      accumulators: op.aggregates.map((a) => new Accumulator(a)),
-      seen: op.aggregates.map((a) => (a.distinct ? new Set<string>() : undefined)),
+      accumulators: aggregates.map((a) => new Accumulator(a)),
+      seen: aggregates.map((a) => (a.distinct ? new Set<string>() : undefined)),
     });
     for (const solution of this.evaluate(op.input, seed, graph)) {
-      const keys = op.keys.map((k) => this.tryValue(k.expression, solution, graph));
-      const groupKey = keys.length === 1 && keys[0] !== undefined ? this.hashKeyOf(keys[0]) : keys.map((v) => (v === undefined ? '' : `\u0001${this.hashKeyOf(v)}`)).join('\u0000');
+      let groupKey: Value;
+      let keys: Array<Value | undefined> | undefined;
+      let single: Value | undefined;
+      if (op.keys.length === 1) {
+        // The common case, without an array per row.
+        single = this.tryValue(op.keys[0].expression, solution, graph);
+        groupKey = single === undefined ? '' : this.canonicalValue(single);
+      } else {
+        keys = op.keys.map((k) => this.tryValue(k.expression, solution, graph));
+        groupKey = keys.map((v) => (v === undefined ? '' : `\u0001${this.hashKeyOf(v)}`)).join('\u0000');
+      }
       let group = groups.get(groupKey);
       if (!group) {
-        groups.set(groupKey, (group = newGroup(keys)));
+        groups.set(groupKey, (group = newGroup(keys ?? [single])));
         if (groups.size % 65536 === 0) this.checkRows(groups.size, 'GROUP BY');
       }
-      op.aggregates.forEach((aggregate, i) => {
+      for (let i = 0; i < aggregates.length; i++) {
+        const aggregate = aggregates[i];
         const accumulator = group.accumulators[i];
         // COUNT(*) counts solutions; COUNT(DISTINCT *) distinct solutions.
         const value = aggregate.expression === undefined ? 1 : this.tryValue(aggregate.expression, solution, graph);
         const seen = group.seen[i];
         if (seen) {
           const key = aggregate.expression === undefined ? this.solutionKey(solution) : value === undefined ? '\u0000' : this.hashKeyOf(value);
-          if (seen.has(key)) return;
+          if (seen.has(key)) continue;
           seen.add(key);
         }
-        accumulator.add(value === undefined ? undefined : accumulator.needsTerm ? this.termOf(value) : COUNTED);
-      });
+        const input = inputs[i];
+        if (input === 'numeric') accumulator.addNumeric(value === undefined ? undefined : this.numericFactsOf(value));
+        else accumulator.add(value === undefined ? undefined : input === 'term' ? this.termOf(value) : COUNTED);
+      }
     }
     // Aggregating over no solution without GROUP BY gives one group (COUNT(*) = 0).
     if (groups.size === 0 && op.keys.length === 0) groups.set('', newGroup([]));
@@ -641,7 +764,7 @@ export class Evaluator {
   /** FILTER semantics: an error is false. */
   test(expression: Expression, solution: Solution, graph: ActiveGraph): boolean {
     try {
-      return effectiveBooleanValue(this.expression(expression, solution, graph));
+      return this.truth(expression, solution, graph);
     } catch (error) {
       if (error instanceof ExpressionError) return false;
       throw error;
@@ -669,18 +792,49 @@ export class Evaluator {
     let leftError: unknown;
     let left = !decisive;
     try {
-      left = effectiveBooleanValue(this.expression(args[0], solution, graph));
+      left = this.truth(args[0], solution, graph);
     } catch (error) {
       if (!(error instanceof ExpressionError)) throw error;
       leftError = error;
     }
     if (!leftError && left === decisive) return decisive;
-    const right = effectiveBooleanValue(this.expression(args[1], solution, graph));
+    const right = this.truth(args[1], solution, graph);
     if (leftError) {
       if (right === decisive) return decisive;
       throw leftError;
     }
     return right;
+  }
+
+  /** The effective boolean value of an expression (throws ExpressionError for an error). */
+  private truth(e: Expression, solution: Solution, graph: ActiveGraph): boolean {
+    if (e.kind === 'operator') {
+      const fast = this.numericComparison(e, solution);
+      if (fast !== undefined) return fast;
+    } else if (e.kind === 'and' || e.kind === 'or') return this.logical(e.kind, e.args, solution, graph);
+    return effectiveBooleanValue(this.expression(e, solution, graph));
+  }
+
+  /**
+   * A comparison of two numbers that doubles decide exactly (numeric-facts.ts), without building
+   * terms; undefined when it is not one (another operator, a non-number, or a value such as a
+   * float or a long decimal that the full path must compare).
+   */
+  private numericComparison(e: Extract<Expression, { kind: 'operator' }>, solution: Solution): boolean | undefined {
+    if (e.args.length !== 2 || !COMPARISONS.has(e.operator)) return undefined;
+    const left = this.comparableOperand(e.args[0], solution);
+    if (left === undefined) return undefined;
+    const right = this.comparableOperand(e.args[1], solution);
+    if (right === undefined) return undefined;
+    return compareComparable(e.operator, left, right);
+  }
+
+  private comparableOperand(e: Expression, solution: Solution): number | undefined {
+    let value: Value | undefined;
+    if (e.kind === 'variable') value = solution.get(e.name);
+    else if (e.kind === 'term') value = e.key;
+    if (value === undefined) return undefined;
+    return this.numericFactsOf(value)?.comparable;
   }
 
   expression(e: Expression, solution: Solution, graph: ActiveGraph): Term {
@@ -734,8 +888,11 @@ export class Evaluator {
         const found = !this.evaluate(e.pattern, solution, graph).next().done;
         return booleanTerm(e.negated ? !found : found);
       }
-      case 'operator':
+      case 'operator': {
+        const fast = this.numericComparison(e, solution);
+        if (fast !== undefined) return booleanTerm(fast);
         return applyOperator(e.operator as never, e.args.map((a) => this.expression(a, solution, graph)));
+      }
       case 'call':
         if (e.name === 'BNODE') return this.blankNode(e.args.map((a) => this.expression(a, solution, graph)), solution);
         return callFunction(e.name, e.args.map((a) => this.expression(a, solution, graph)), this.options.functions);
@@ -744,9 +901,14 @@ export class Evaluator {
 }
 
 const XSD_BOOLEAN = 'http://www.w3.org/2001/XMLSchema#boolean';
+const COMPARISONS = new Set(['=', '!=', '<', '>', '<=', '>=']);
 
+const TRUE_TERM: Term = { termType: 'Literal', value: 'true', language: '', datatype: XSD_BOOLEAN };
+const FALSE_TERM: Term = { termType: 'Literal', value: 'false', language: '', datatype: XSD_BOOLEAN };
+
+/** Shared objects: the parsed value of each is cached once (xsd-values.ts). */
 function booleanTerm(value: boolean): Term {
-  return { termType: 'Literal', value: String(value), language: '', datatype: XSD_BOOLEAN };
+  return value ? TRUE_TERM : FALSE_TERM;
 }
 
 /** An ORDER BY key: the term, plus its numeric value when it is a valid number (compared fast). */
@@ -773,12 +935,21 @@ function compareSortKeys(a: SortKey | undefined, b: SortKey | undefined): number
 
 interface HashStep {
   joinVariables: string[];
-  /** Built once the lookups have cost more than a scan. */
-  table: Map<Value, Solution[]> | undefined;
+  /** Slots of the pattern's variables other than the first join variable: what each row binds, in this order. */
+  outputSlots: number[];
+  /** From the first join variable's id to rows for outputSlots. Built once the lookups have cost more than a scan. */
+  table: IdMultimap | undefined;
 }
 
 interface BgpPlan {
-  steps: Array<{ pattern: TriplePattern; estimate: number; lookups: number; hash: HashStep | undefined }>;
+  steps: Array<{
+    pattern: TriplePattern;
+    /** What scanning the pattern reads (at least, while capped), against the lookups made so far. */
+    scanRows: number;
+    scanRowsCapped: boolean;
+    lookups: number;
+    hash: HashStep | undefined;
+  }>;
 }
 
 /** Stands for any present value where only presence matters. */

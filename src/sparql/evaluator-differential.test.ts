@@ -581,7 +581,7 @@ function instrumented(source: Parameters<typeof executeQuery>[1]): Parameters<ty
     match: (pattern, scope) => {
       const stack = new Error().stack ?? '';
       if (stack.includes('buildHashTable')) current.hash = true;
-      if (stack.includes('successors')) current.adjacency = true;
+      if (stack.includes('forEachSuccessor')) current.adjacency = true;
       return source.match(pattern, scope);
     },
     estimate: (pattern, cap) => source.estimate(pattern, cap),

@@ -8,6 +8,7 @@
 import type { Path, Operator, PatternTerm } from './algebra.ts';
 import { isVariable } from './algebra.ts';
 import type { Evaluator, Solution, Value, ActiveGraph } from './evaluate.ts';
+import { IdMultimapBuilder, type IdMultimap } from './id-multimap.ts';
 
 type Pair = [Value, Value];
 
@@ -162,13 +163,15 @@ function allNodes(evaluator: Evaluator, graph: ActiveGraph): Set<Value> {
 }
 
 /**
- * For a closure over a single IRI (or its inverse), the whole edge list of that predicate,
- * loaded once when a search has expanded enough nodes that per-node cursors cost more.
+ * For a closure over a single IRI (or its inverse), the whole edge list of that predicate, loaded
+ * once when a search has expanded enough nodes that per-node cursors cost more: a multimap from
+ * each node to its successors (id-multimap.ts).
  */
 class Adjacency {
-  private table: Map<Value, Value[]> | undefined;
+  private successors: IdMultimap | undefined;
   private expansions = 0;
   private readonly threshold: number;
+  private readonly edges: number;
 
   constructor(
     private readonly evaluator: Evaluator,
@@ -176,29 +179,39 @@ class Adjacency {
     private readonly inverse: boolean,
     private readonly graph: ActiveGraph,
   ) {
-    const edges = graph.reduce((sum, g) => sum + evaluator.source.estimate({ predicate, graph: g }, 1000), 0);
+    this.edges = graph.reduce((sum, g) => sum + evaluator.source.estimate({ predicate, graph: g }, 1000), 0);
     // An index cursor costs about as much as reading a hundred keys in one scan (measured).
-    this.threshold = edges / 100;
+    this.threshold = this.edges / 100;
   }
 
-  /** Successors of a node, or undefined while the per-node cursor is still the cheaper way. */
-  successors(node: Value): Value[] | undefined {
-    if (!this.table && ++this.expansions > this.threshold) {
-      const table = new Map<Value, Value[]>();
-      for (const graphId of this.graph) {
-        for (const [s, , o] of this.evaluator.source.match({ predicate: this.predicate, graph: graphId })) {
-          this.evaluator.tick();
-          const [from, to] = this.inverse ? [o, s] : [s, o];
-          let list = table.get(from);
-          if (!list) table.set(from, (list = []));
-          list.push(to);
-        }
-      }
-      this.table = table;
-    }
-    if (!this.table) return undefined;
+  /**
+   * Calls `visit` with each successor of a node and returns true, or returns false (visiting
+   * nothing) while the per-node cursor is still the cheaper way. An edge in several active graphs
+   * is visited once per graph (the callers keep sets).
+   */
+  forEachSuccessor(node: Value, visit: (next: number) => void): boolean {
+    if (!this.successors && ++this.expansions > this.threshold) this.successors = this.load();
+    const successors = this.successors;
+    if (!successors) return false;
     const id = typeof node === 'number' ? node : this.evaluator.idOf(node);
-    return id === undefined ? [] : (this.table.get(id) ?? []);
+    const group = id === undefined ? -1 : successors.group(id);
+    if (group < 0) return true;
+    const { offsets, values } = successors;
+    for (let at = offsets[group], end = offsets[group + 1]; at < end; at++) visit(values[at]);
+    return true;
+  }
+
+  private load(): IdMultimap {
+    const builder = new IdMultimapBuilder(1, this.edges);
+    const [from, to] = this.inverse ? [2, 0] : [0, 2];
+    for (const graphId of this.graph) {
+      for (const quad of this.evaluator.source.match({ predicate: this.predicate, graph: graphId })) {
+        this.evaluator.tick();
+        const at = builder.add(quad[from]);
+        builder.rowValues[at] = quad[to];
+      }
+    }
+    return builder.build();
   }
 }
 
@@ -210,48 +223,56 @@ function adjacencyFor(evaluator: Evaluator, step: Path, graph: ActiveGraph): Adj
   return new Adjacency(evaluator, predicate, step.kind === 'inverse', graph);
 }
 
-/** Nodes reachable from `from` by one or more steps of `step` (forward), or zero or more. */
-function reachable(evaluator: Evaluator, step: Path, from: Value, includeStart: boolean, graph: ActiveGraph, maxSteps: number): Set<Value> {
-  const found = new Set<Value>();
-  if (includeStart) found.add(from);
+/**
+ * Nodes reachable from `start` by one or more steps of `step` (forward), or zero or more: a
+ * breadth-first search over values (store ids where the terms are stored) with one visited set,
+ * through `adjacency` once that has loaded the edges, else one lookup per node.
+ */
+function reachable(evaluator: Evaluator, step: Path, start: Value, includeStart: boolean, graph: ActiveGraph, maxSteps: number, adjacency: Adjacency | undefined): Value[] {
+  const from = normalize(evaluator, start);
+  // Every node queued, `from` first; `from` is in the result only with zero length or on a cycle.
+  const visited = new Set<Value>([from]);
   const frontier: Value[] = [from];
+  let startReached = includeStart;
   let head = 0;
-  const expanded = new Set<Value>([from]);
-  const adjacency = maxSteps > 1 ? adjacencyFor(evaluator, step, graph) : undefined;
+  const visit = (next: Value) => {
+    evaluator.tick();
+    const normalized = normalize(evaluator, next);
+    if (visited.has(normalized)) {
+      if (normalized === from) startReached = true;
+      return;
+    }
+    visited.add(normalized);
+    frontier.push(normalized);
+  };
   let steps = 0;
   while (head < frontier.length && steps < maxSteps) {
     steps++;
     const node = frontier[head++];
-    const known = adjacency?.successors(node);
-    const successors = known ?? Array.from(pairs(evaluator, step, node, undefined, graph), ([, next]) => next);
-    for (const next of successors) {
-      evaluator.tick();
-      const normalized = normalize(evaluator, next);
-      found.add(normalized);
-      if (!expanded.has(normalized)) {
-        expanded.add(normalized);
-        frontier.push(normalized);
-      }
-    }
+    if (adjacency?.forEachSuccessor(node, visit)) continue;
+    for (const [, next] of pairs(evaluator, step, node, undefined, graph)) visit(next);
   }
-  return found;
+  return startReached ? frontier : frontier.slice(1);
 }
 
 function* closurePairs(evaluator: Evaluator, path: Extract<Path, { kind: 'zeroOrOne' | 'zeroOrMore' | 'oneOrMore' }>, start: Value | undefined, end: Value | undefined, graph: ActiveGraph): Generator<Pair> {
   const includeZero = path.kind !== 'oneOrMore';
   const maxSteps = path.kind === 'zeroOrOne' ? 1 : Infinity;
   const inverse: Path = { kind: 'inverse', path: path.path };
+  // One adjacency for every search of this closure (with neither end bound there is one per node).
+  const adjacency = (step: Path) => (maxSteps > 1 ? adjacencyFor(evaluator, step, graph) : undefined);
   if (start !== undefined) {
-    for (const node of reachable(evaluator, path.path, start, includeZero, graph, maxSteps)) {
+    for (const node of reachable(evaluator, path.path, start, includeZero, graph, maxSteps, adjacency(path.path))) {
       if (end === undefined || evaluator.sameValue(node, end)) yield [start, node];
     }
     return;
   }
   if (end !== undefined) {
-    for (const node of reachable(evaluator, inverse, end, includeZero, graph, maxSteps)) yield [node, end];
+    for (const node of reachable(evaluator, inverse, end, includeZero, graph, maxSteps, adjacency(inverse))) yield [node, end];
     return;
   }
+  const forward = adjacency(path.path);
   for (const node of allNodes(evaluator, graph)) {
-    for (const other of reachable(evaluator, path.path, node, includeZero, graph, maxSteps)) yield [node, other];
+    for (const other of reachable(evaluator, path.path, node, includeZero, graph, maxSteps, forward)) yield [node, other];
   }
 }

@@ -89,15 +89,63 @@ export function encodeKey(index: IndexSpec, quad: ArrayLike<number>, into: Buffe
   return into;
 }
 
+/** Writes a 6-byte big-endian id at `at` (plain arithmetic: no Buffer method call). */
+function putId(bytes: Uint8Array, at: number, id: number): void {
+  const high = Math.floor(id / 16777216);
+  const low = id - high * 16777216;
+  bytes[at] = high >>> 16;
+  bytes[at + 1] = (high >>> 8) & 0xff;
+  bytes[at + 2] = high & 0xff;
+  bytes[at + 3] = low >>> 16;
+  bytes[at + 4] = (low >>> 8) & 0xff;
+  bytes[at + 5] = low & 0xff;
+}
+
 /** Range bounds [start, end) covering every key that starts with the given bound prefix. */
 export function prefixRange(index: IndexSpec, bound: Array<number | undefined>, prefixLength: number): { start?: Buffer; end?: Buffer } {
   if (prefixLength === 0) return {};
-  const start = Buffer.alloc(prefixLength * ID_BYTES);
-  for (let slot = 0; slot < prefixLength; slot++) writeId(start, slot * ID_BYTES, bound[index.order[slot]]!);
+  // Made per scan, so cheaply: one small allocation, bytes written directly.
+  const prefixBytes = prefixLength * ID_BYTES;
+  const bytes = Buffer.allocUnsafe(prefixBytes + index.keyBytes + 1);
+  for (let slot = 0; slot < prefixLength; slot++) putId(bytes, slot * ID_BYTES, bound[index.order[slot]]!);
   // Keys are fixed-length, so prefix + one more 0xff than the key has left sorts after them all.
-  const end = Buffer.concat([start, Buffer.alloc(index.keyBytes - start.length + 1, 0xff)]);
-  return { start, end };
+  bytes.copyWithin(prefixBytes, 0, prefixBytes);
+  bytes.fill(0xff, 2 * prefixBytes);
+  return { start: bytes.subarray(0, prefixBytes), end: bytes.subarray(prefixBytes) };
 }
+
+/** Reads the 6-byte big-endian id at `at` (plain arithmetic: no Buffer method call). */
+function idAt(bytes: Uint8Array, at: number): number {
+  return (bytes[at] * 65536 + bytes[at + 1] * 256 + bytes[at + 2]) * 16777216 + (bytes[at + 3] * 65536 + bytes[at + 4] * 256 + bytes[at + 5]);
+}
+
+/**
+ * An lmdb-js key encoder for reading `index`: each key is decoded into its [s, p, o, g] tuple
+ * straight from lmdb's shared key buffer, so a scan allocates no Buffer per key (most of the cost
+ * of a long scan otherwise). Range bounds are written as the Buffers prefixRange makes.
+ */
+export function quadKeyReader(index: IndexSpec): { writeKey(key: Uint8Array, target: Uint8Array, start: number): number; readKey(bytes: Uint8Array, start: number, end: number): number[] } {
+  const order = index.order;
+  const [a, b, c] = order;
+  const d = order.length === 4 ? order[3] : undefined;
+  return {
+    writeKey(key, target, start) {
+      target.set(key, start);
+      return start + key.length;
+    },
+    readKey(bytes, start) {
+      const quad = [0, 0, 0, DEFAULT_GRAPH_ID];
+      quad[a] = idAt(bytes, start);
+      quad[b] = idAt(bytes, start + ID_BYTES);
+      quad[c] = idAt(bytes, start + 2 * ID_BYTES);
+      if (d !== undefined) quad[d] = idAt(bytes, start + 3 * ID_BYTES);
+      return quad;
+    },
+  };
+}
+
+/** The lowest key: a scan of a whole index starts here (lmdb-js would otherwise start at byte 5). */
+export const LOWEST_KEY = Buffer.from([0]);
 
 /** Decodes a key of `index` into [s, p, o, g]; default-graph keys get g = 0. */
 export function decodeKey(index: IndexSpec, key: Buffer): [number, number, number, number] {

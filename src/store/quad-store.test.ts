@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import { setTimeout as delay } from 'node:timers/promises';
 import { QuadStore, type IdQuad } from './quad-store.ts';
 import { DEFAULT_GRAPH_ID } from './indexes.ts';
 
@@ -310,5 +313,45 @@ test('snapshot reads while a write is open and awaiting see committed data only'
     assert.equal(after.has([ids.s, ids.p, ids.o, ids.g]), false);
     assert.notEqual(after.lookup(ex('new')), undefined);
     after.release();
+  });
+});
+
+test('a snapshot sees every write committed before it was taken, even one committed by another thread moments after an earlier snapshot', async () => {
+  // The reader is a worker thread (as query workers are): it takes a snapshot, then blocks in the
+  // same task while the main thread commits, then takes another. lmdb-js shares one read
+  // transaction until a zero-delay timer, which cannot run while the worker is blocked.
+  await withStore(async (store, dir) => {
+    await store.write((w) => w.insertTerms(ex('a'), ex('p'), ex('b'), undefined));
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    const code = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
+        .then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./quad-store.ts', import.meta.url).href)}); })
+        .then(async ({ QuadStore }) => {
+          const store = QuadStore.open({ path: workerData.path });
+          const flag = new Int32Array(workerData.flag);
+          const count = () => { const snapshot = store.snapshot(); try { return [...snapshot.match({})].length; } finally { snapshot.release(); } };
+          const before = count();
+          Atomics.store(flag, 0, 1);
+          Atomics.notify(flag, 0);
+          Atomics.wait(flag, 0, 1, 10000);
+          const after = count();
+          await store.close();
+          parentPort.postMessage({ before, after });
+        });
+    `;
+    const worker = new Worker(code, { eval: true, workerData: { path: dir, flag: flag.buffer } });
+    try {
+      const message = once(worker, 'message');
+      for (let waited = 0; waited < 1000 && Atomics.load(flag, 0) !== 1; waited++) await delay(10);
+      assert.equal(Atomics.load(flag, 0), 1, 'the worker took its first snapshot');
+      await store.write((w) => w.insertTerms(ex('c'), ex('p'), ex('d'), undefined));
+      Atomics.store(flag, 0, 2);
+      Atomics.notify(flag, 0);
+      const [counts] = await message;
+      assert.deepEqual(counts, { before: 1, after: 2 });
+    } finally {
+      await worker.terminate();
+    }
   });
 });

@@ -22,6 +22,8 @@ import {
   decodeKey,
   encodeKey,
   prefixRange,
+  quadKeyReader,
+  LOWEST_KEY,
   type IdPattern,
   type IndexSpec,
 } from './indexes.ts';
@@ -93,6 +95,8 @@ export class QuadStore {
   private readonly predicateCounts: Database<number, number>;
   /** Every database of the environment by name, keys and values as stored bytes (snapshots copy these). */
   private readonly rawDbs: ReadonlyMap<string, Database<Buffer, Buffer>>;
+  /** The indexes again, opened to read keys as decoded quads (see quadKeyReader): what scans use. */
+  private readonly scanDbs: Map<IndexSpec, Database<Buffer, Buffer>>;
   readonly dictionary: Dictionary;
   private readonly insertBatchQuads: number;
   private writeTail: Promise<unknown> = Promise.resolve();
@@ -125,6 +129,7 @@ export class QuadStore {
     // Opened last and all at once: opening a database ends lmdb's current read transaction.
     const names = ['meta', ...DICTIONARY_DATABASES, ...INDEXES.map((index) => index.name), 'graph-counts', 'predicate-counts'];
     this.rawDbs = new Map(names.map((name) => [name, this.root.openDB({ name, keyEncoding: 'binary', encoding: 'binary' }) as Database<Buffer, Buffer>]));
+    this.scanDbs = new Map(INDEXES.map((index) => [index, this.root.openDB({ name: index.name, keyEncoder: quadKeyReader(index), encoding: 'binary' } as never) as Database<Buffer, Buffer>]));
   }
 
   static open(options: QuadStoreOptions): QuadStore {
@@ -201,6 +206,11 @@ export class QuadStore {
   /** A consistent read view of the last committed state. Call `release()` when done. */
   snapshot(): Snapshot {
     assert(!this.closed, 'store is closed');
+    // lmdb-js hands out one shared read transaction until a zero-delay timer renews it, so without
+    // this a snapshot could predate a commit made meanwhile by another thread (a query worker
+    // answering right after the main thread acknowledged a write, seen in the W3C suite under load).
+    // Earlier snapshots keep their transaction (lmdb-js retires it once they are released).
+    this.root.resetReadTxn();
     return new Snapshot(this, this.root.useReadTransaction());
   }
 
@@ -249,6 +259,10 @@ export class QuadStore {
   /** @internal */ indexDb(index: IndexSpec): Database<Buffer, Buffer> {
     return this.indexDbs.get(index)!;
   }
+  /** @internal Keys read through this handle are IdQuads (quadKeyReader); bounds are Buffers. */
+  scanDb(index: IndexSpec): Database<Buffer, Buffer> {
+    return this.scanDbs.get(index)!;
+  }
   /** @internal */ graphCountDb(): Database<number, number> {
     return this.graphCounts;
   }
@@ -281,17 +295,19 @@ export class Snapshot {
   }
 
   /** Quads matching the pattern, as id tuples, in the chosen index's order. */
-  *match(pattern: IdPattern, scope: GraphScope = 'all'): Generator<IdQuad> {
+  match(pattern: IdPattern, scope: GraphScope = 'all'): Iterable<IdQuad> {
     assert(!this.released, 'snapshot used after release');
-    for (const indexScope of scopesOf(pattern, scope)) yield* this.scan(pattern, indexScope);
+    const scopes = scopesOf(pattern, scope);
+    // One index: its lmdb iterable as it is (a generator around it would cost a frame per quad).
+    if (scopes.length === 1) return this.scan(pattern, scopes[0]);
+    return concat(scopes.map((indexScope) => this.scan(pattern, indexScope)));
   }
 
-  private *scan(pattern: IdPattern, scope: 'default' | 'named'): Generator<IdQuad> {
+  private scan(pattern: IdPattern, scope: 'default' | 'named'): Iterable<IdQuad> {
     const bound = boundPositions(pattern, scope);
     const { index, prefixLength } = chooseIndex(bound, scope);
     const range = prefixRange(index, bound, prefixLength);
-    const keys = this.store.indexDb(index).getKeys({ ...range, transaction: this.transaction });
-    for (const key of keys) yield decodeKey(index, key as Buffer) as IdQuad;
+    return this.store.scanDb(index).getKeys({ start: range.start ?? LOWEST_KEY, end: range.end, transaction: this.transaction }) as Iterable<unknown> as Iterable<IdQuad>;
   }
 
   /**
@@ -640,6 +656,10 @@ export class StoreWriter {
 }
 
 /** Which index sets a pattern reads: the default-graph triples, the named-graph quads, or both. */
+function* concat<T>(parts: Array<Iterable<T>>): Generator<T> {
+  for (const part of parts) yield* part;
+}
+
 function scopesOf(pattern: IdPattern, scope: GraphScope): Array<'default' | 'named'> {
   const graph = pattern.graph;
   const scopes: Array<'default' | 'named'> = [];
