@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WriteLoad, checkAcknowledgedWrites, withCluster } from './cluster-harness.ts';
 
-test('kill -9 the leader under write load', { timeout: 120_000 }, async (t) => {
+test('kill -9 the leader under write load', { timeout: 300_000 }, async (t) => {
   await withCluster({ name: 'failover' }, async (cluster) => {
     const load = new WriteLoad(cluster, { clients: 4 }).start();
     try {

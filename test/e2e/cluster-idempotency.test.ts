@@ -42,7 +42,7 @@ async function incrementer(cluster: Cluster, client: number, stop: () => boolean
   }
 }
 
-test('retries with an Idempotency-Key apply once across failovers', { timeout: 150_000 }, async (t) => {
+test('retries with an Idempotency-Key apply once across failovers', { timeout: 300_000 }, async (t) => {
   await withCluster({ name: 'idempotency' }, async (cluster) => {
     const init = await httpRequest(cluster.node('n1').url, '/update', {
       method: 'POST',

@@ -10,7 +10,7 @@ import { RegisterWorkload, sleep, withCluster } from './cluster-harness.ts';
 
 const SEED = Number(process.env.OXIRS_E2E_SEED ?? 20250101);
 
-test('linearizable reads and writes across a leader partition', { timeout: 120_000 }, async (t) => {
+test('linearizable reads and writes across a leader partition', { timeout: 300_000 }, async (t) => {
   await withCluster({ name: 'linearizable' }, async (cluster) => {
     const workload = new RegisterWorkload(cluster, { keys: 3, writers: 3, readers: 4, seed: SEED, requestTimeoutMs: 3_000 }).start();
     try {

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WriteLoad, checkAcknowledgedWrites, withCluster } from './cluster-harness.ts';
 
-test('a fourth node joins under load, then a follower is removed', { timeout: 150_000 }, async (t) => {
+test('a fourth node joins under load, then a follower is removed', { timeout: 300_000 }, async (t) => {
   await withCluster({ name: 'membership' }, async (cluster) => {
     const load = new WriteLoad(cluster, { clients: 4, requestTimeoutMs: 2_000 }).start();
     let removed: string;
@@ -40,7 +40,7 @@ test('a fourth node joins under load, then a follower is removed', { timeout: 15
   });
 });
 
-test('the leader is removed under load and hands over', { timeout: 120_000 }, async (t) => {
+test('the leader is removed under load and hands over', { timeout: 300_000 }, async (t) => {
   await withCluster({ name: 'remove-leader' }, async (cluster) => {
     const load = new WriteLoad(cluster, { clients: 4, requestTimeoutMs: 2_000 }).start();
     let leader: string;

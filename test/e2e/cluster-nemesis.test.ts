@@ -43,7 +43,7 @@ async function inject(cluster: Cluster, fault: Fault, target: string): Promise<(
   }
 }
 
-test('a seeded sequence of mixed faults under load', { timeout: 180_000 }, async (t) => {
+test('a seeded sequence of mixed faults under load', { timeout: 300_000 }, async (t) => {
   await withCluster({ name: 'nemesis' }, async (cluster) => {
     const prng = new Prng(SEED);
     const load = new WriteLoad(cluster, { clients: 3, requestTimeoutMs: 2_000 }).start();

@@ -8,7 +8,7 @@ import { WriteLoad, checkAcknowledgedWrites, httpRequest, sleep, withCluster } f
 
 const NOT_READY_MS_MAX = 10_000;
 
-test('partition the leader from the rest, then heal', { timeout: 120_000 }, async (t) => {
+test('partition the leader from the rest, then heal', { timeout: 300_000 }, async (t) => {
   await withCluster({ name: 'partition' }, async (cluster) => {
     const load = new WriteLoad(cluster, { clients: 4, requestTimeoutMs: 2_000 }).start();
     try {

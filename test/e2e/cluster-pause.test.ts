@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import { WriteLoad, checkAcknowledgedWrites, sleep, withCluster } from './cluster-harness.ts';
 
-test('SIGSTOP the leader, then SIGCONT it', { timeout: 120_000 }, async (t) => {
+test('SIGSTOP the leader, then SIGCONT it', { timeout: 300_000 }, async (t) => {
   await withCluster({ name: 'pause' }, async (cluster) => {
     const load = new WriteLoad(cluster, { clients: 4, requestTimeoutMs: 2_000 }).start();
     try {

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WriteLoad, checkAcknowledgedWrites, withCluster } from './cluster-harness.ts';
 
-test('restart every node: one at a time under load, then all at once after kill -9', { timeout: 150_000 }, async (t) => {
+test('restart every node: one at a time under load, then all at once after kill -9', { timeout: 300_000 }, async (t) => {
   await withCluster({ name: 'restart' }, async (cluster) => {
     const load = new WriteLoad(cluster, { clients: 4, requestTimeoutMs: 2_000 }).start();
     try {

@@ -11,7 +11,7 @@ const COMPACT_LOG_BYTES = 65_536;
 const BULK_WRITES = 48;
 const BULK_LITERAL_BYTES = 8_192;
 
-test('a node that missed a compacted stretch of the log catches up from a snapshot', { timeout: 150_000 }, async (t) => {
+test('a node that missed a compacted stretch of the log catches up from a snapshot', { timeout: 300_000 }, async (t) => {
   // Info level: the runtime reports "snapshot installed" there, the proof that the snapshot path ran.
   await withCluster({ name: 'snapshot', compactLogBytes: COMPACT_LOG_BYTES, logLevel: 'info' }, async (cluster) => {
     const load = new WriteLoad(cluster, { clients: 3, requestTimeoutMs: 2_000 }).start();
