@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { defaultQueryWorkers } from '../sparql/query-pool.ts';
 import { parseHostPort as parseAddress, parseInitialCluster } from '../cluster/membership.ts';
+import type { BackupConfig } from '../ops/backup/backup-service.ts';
+import { parseBackupConfig } from './backup-config.ts';
 
 export class ConfigError extends Error {}
 
@@ -29,6 +31,8 @@ export interface NodeConfig {
   queryTimeoutMs: number;
   /** 0: queries run on the main thread. */
   queryWorkers: number;
+  /** The config file's structured "backup" key (backup-config.ts); no flag. */
+  backup: BackupConfig | undefined;
 }
 
 export const SETTINGS = {
@@ -49,6 +53,9 @@ export const SETTINGS = {
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
+
+/** Config-file keys that hold an object and have no flag. */
+const STRUCTURED_KEYS = { backup: 'backups into a target, scheduled, with retention (docs/backup.md)' } as const;
 
 export function envName(setting: string): string {
   return `OXIRS_${setting.toUpperCase().replace(/-/g, '_')}`;
@@ -84,7 +91,7 @@ export function resolveNodeConfig(
     }
     if (typeof fileValues !== 'object' || fileValues === null || Array.isArray(fileValues)) throw new ConfigError(`config file ${configFile} must hold a JSON object`);
     for (const key of Object.keys(fileValues)) {
-      if (!(key in SETTINGS)) throw new ConfigError(`config file ${configFile}: unknown key ${JSON.stringify(key)} (known: ${Object.keys(SETTINGS).join(', ')})`);
+      if (!(key in SETTINGS) && !(key in STRUCTURED_KEYS)) throw new ConfigError(`config file ${configFile}: unknown key ${JSON.stringify(key)} (known: ${[...Object.keys(SETTINGS), ...Object.keys(STRUCTURED_KEYS)].join(', ')})`);
     }
   }
   const value = (name: SettingName): string | undefined => {
@@ -155,5 +162,6 @@ export function resolveNodeConfig(
     logLevel,
     queryTimeoutMs,
     queryWorkers,
+    backup: fileValues.backup === undefined ? undefined : parseBackupConfig(fileValues.backup, env),
   };
 }

@@ -14,6 +14,7 @@ import { readAppliedState } from '../cluster/state-machine.ts';
 import { joinCluster, promoteWhenCaughtUp } from '../cluster/join.ts';
 import { Authenticator, loadAuthConfig, AuthConfigError } from '../server/auth.ts';
 import { ConfigError, resolveNodeConfig, type SettingName } from './node-config.ts';
+import { BackupService } from '../ops/backup/backup-service.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -54,7 +55,9 @@ export async function startCommand(flags: Partial<Record<SettingName, string>>, 
     onFatal: () => process.exit(1),
   });
   const queryPool = config.queryWorkers > 0 ? new QueryPool(storePath, config.queryWorkers) : undefined;
-  const { app, state } = buildApp({ node, authenticator, logger, queryPool, limits: { queryTimeoutMs: config.queryTimeoutMs } });
+  const backups = config.backup ? new BackupService(node, config.backup, (level, message, fields) => logger[level](fields ?? {}, message)) : undefined;
+  backups?.startSchedule();
+  const { app, state } = buildApp({ node, authenticator, logger, queryPool, backups, limits: { queryTimeoutMs: config.queryTimeoutMs } });
   if (!authenticator && !['127.0.0.1', 'localhost', '::1'].includes(config.httpHost)) {
     logger.warn(`no --auth: the HTTP API on ${config.httpHost} is open to anyone who can reach it`);
   }
@@ -85,6 +88,7 @@ export async function startCommand(flags: Partial<Record<SettingName, string>>, 
       await app.close();
     } finally {
       clearTimeout(force);
+      await backups?.stop();
       await node.close();
       await queryPool?.close();
       await store.close();

@@ -18,6 +18,9 @@ import { registerGraphStoreRoutes } from './graph-store-routes.ts';
 import { registerSparqlRoutes } from './sparql-routes.ts';
 import { registerHealthRoutes } from './health-routes.ts';
 import { registerClusterRoutes } from './cluster-routes.ts';
+import { registerBackupRoutes } from './backup-routes.ts';
+import type { BackupService } from '../ops/backup/backup-service.ts';
+import { BackupError, CorruptBackupError } from '../ops/backup/backup-errors.ts';
 import type { QueryPool } from '../sparql/query-pool.ts';
 
 export interface ServerLimits {
@@ -53,6 +56,8 @@ export interface AppOptions {
   logger?: FastifyBaseLogger;
   /** Worker threads that evaluate queries; none: on the main thread. */
   queryPool?: QueryPool;
+  /** Backups into the target configured on this node (config key "backup"). */
+  backups?: BackupService;
 }
 
 export interface NodeState {
@@ -124,6 +129,7 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; state: No
   registerGraphStoreRoutes(app, { node, maxBodyBytes: limits.maxLoadBodyBytes, maxReplicatedBodyBytes: limits.maxReplicatedBodyBytes, writeTimeoutMs: limits.writeTimeoutMs, readTimeoutMs: limits.queryTimeoutMs });
   registerSparqlRoutes(app, { node, maxBodyBytes: limits.maxRequestBodyBytes, queryTimeoutMs: limits.queryTimeoutMs, writeTimeoutMs: limits.writeTimeoutMs, pool: options.queryPool });
   registerClusterRoutes(app, { node, maxBodyBytes: limits.maxRequestBodyBytes, timeoutMs: limits.writeTimeoutMs });
+  registerBackupRoutes(app, { node, backups: options.backups });
   return { app, state };
 }
 
@@ -139,6 +145,9 @@ const ALLOWED_METHODS: Record<string, string[]> = {
   '/cluster/members': ['POST'],
   '/cluster/leader/transfer': ['POST'],
   '/health/ready': ['GET'],
+  '/admin/backups': ['GET', 'POST'],
+  '/admin/backup/snapshot': ['GET'],
+  '/admin/backup/log': ['GET'],
 };
 const ALL_METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH', 'OPTIONS'];
 
@@ -167,6 +176,7 @@ declare module 'fastify' {
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof ClusterError) return new ApiError(error.code, error.message, error.details);
+  if (error instanceof BackupError) return new ApiError(error.code, error.message, error instanceof CorruptBackupError ? { file: error.file } : {});
   if (error instanceof RdfSyntaxError) {
     return new ApiError('rdf_syntax', error.message, { line: error.line, column: error.column });
   }
