@@ -45,6 +45,7 @@ export class PartReader {
   private readonly iterator: AsyncIterator<Uint8Array>;
   private pending: Buffer[] = [];
   private buffered = 0;
+  private bodyDone = false;
 
   constructor(stream: AsyncIterable<Uint8Array>) {
     this.iterator = stream[Symbol.asyncIterator]();
@@ -57,12 +58,18 @@ export class PartReader {
   }
 
   async *body(): AsyncGenerator<Buffer> {
-    for (;;) {
+    while (!this.bodyDone) {
       const bytes = await this.next();
       if (bytes === null) throw new Error('the backup stream ended early (the member failed or went away)');
-      if (bytes.length === 0) return;
-      yield bytes;
+      if (bytes.length === 0) this.bodyDone = true;
+      else yield bytes;
     }
+  }
+
+  /** The tail part, skipping whatever of the body was not read. */
+  async tail<T>(): Promise<T> {
+    for await (const _ of this.body());
+    return this.json<T>();
   }
 
   async *entries(): AsyncGenerator<Entry[]> {

@@ -21,6 +21,11 @@ export interface S3Options {
 }
 
 const PART_BYTES = 8 * 1024 * 1024;
+
+// The SDK warns on every start that versions published after January 2027 will need Node 22.
+// This project pins its SDK version, so the notice does not concern its users (set the variable
+// to "false" to see it).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const PARALLEL_PARTS = 4;
 
 export class S3Target implements BackupTarget {
