@@ -29,6 +29,7 @@ export type BackupLog = (level: 'info' | 'warn' | 'error', message: string, fiel
 export class BackupService {
   readonly target: BackupTarget;
   private readonly source: NodeBackupSource;
+  /** The backup being taken (settles, never rejects). */
   private running: Promise<unknown> | undefined;
   private timer: NodeJS.Timeout | undefined;
 
@@ -42,13 +43,15 @@ export class BackupService {
   }
 
   /** One backup now; a BackupError `backup_in_progress` if one is running. */
-  take(incremental: boolean): Promise<CreateResult> {
-    if (this.running) return Promise.reject(new BackupError('backup_in_progress', 'a backup of this node is running; retry when it ends'));
+  async take(incremental: boolean): Promise<CreateResult> {
+    if (this.running) throw new BackupError('backup_in_progress', 'a backup of this node is running; retry when it ends');
     const run = createBackup(this.source, this.target, { incremental });
-    this.running = run.finally(() => {
+    this.running = run.catch(() => undefined);
+    try {
+      return await run;
+    } finally {
       this.running = undefined;
-    });
-    return run;
+    }
   }
 
   list(): Promise<Catalog> {
@@ -64,7 +67,7 @@ export class BackupService {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+    await this.running;
   }
 
   /** One check of the schedule (exported for tests). */

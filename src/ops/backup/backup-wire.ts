@@ -96,6 +96,8 @@ export class PartReader {
   }
 
   private take(length: number): Buffer {
+    // The end marker has no bytes, and may come when nothing else is buffered.
+    if (length === 0) return Buffer.alloc(0);
     if (this.pending[0].length < length) this.pending = [Buffer.concat(this.pending)];
     const first = this.pending[0];
     const taken = first.subarray(0, length);
