@@ -18,7 +18,7 @@ import { BackupError } from './backup-errors.ts';
 import type { BackupSource, ExportHead, LogExport, SnapshotExport } from './backup-source.ts';
 
 /** Quads hashed between yields to the event loop (a few ms of work). */
-const HASH_QUADS_PER_STEP = 2_000;
+const HASH_QUADS_PER_STEP = 1_000;
 const LOG_BATCH_BYTES = 4 * 1024 * 1024;
 
 export class NodeBackupSource implements BackupSource {
