@@ -31,6 +31,8 @@ export function registerBackupRoutes(app: FastifyInstance, options: BackupRouteO
   };
   app.get('/admin/backup/snapshot', { config: { role: 'admin' } }, async (_request, reply) => {
     const exported = await source.exportSnapshot();
+    // However the response ends, the read transaction is let go (a no-op once the hash was taken).
+    reply.raw.on('close', () => exported.abort());
     const stream = Readable.from(encodeSnapshotExport(exported));
     // A failure midway cuts the connection: the reader sees a truncated stream, never a short backup.
     stream.on('error', () => reply.raw.destroy());
@@ -40,6 +42,7 @@ export function registerBackupRoutes(app: FastifyInstance, options: BackupRouteO
     const from = Number((request.query as { from?: string }).from);
     if (!Number.isInteger(from) || from < 2) throw new ApiError('bad_request', 'Give ?from=N, the first log index wanted (at least 2).');
     const exported = await source.exportLog(from);
+    reply.raw.on('close', () => exported.abort());
     const stream = Readable.from(encodeLogExport(exported));
     stream.on('error', () => reply.raw.destroy());
     return reply.type(BACKUP_STREAM_TYPE).header('x-backup-index', String(exported.head.toIndex)).send(stream);

@@ -147,3 +147,23 @@ test('an incremental backup refuses when the log was compacted past the last bac
   assert.equal((await readCatalog(target)).manifests.length, 1, 'the refused incremental left nothing behind');
   assert.ok(!existsSync(join(root, 'restore')));
 });
+
+test('a log export pins the log until it is consumed or abandoned', { timeout: 60_000 }, async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'oxirs-backup-'));
+  const member = await oneNode(join(root, 'node'), 1);
+  t.after(async () => {
+    await stopMember(member).catch(() => undefined);
+    rmSync(root, { recursive: true, force: true });
+  });
+  for (let i = 0; i < 3; i++) await member.node.write(command(i), { timeoutMs: 10_000 });
+  const from = member.node.appliedIndex() + 1;
+  const source = new NodeBackupSource(member.node);
+  const exported = await source.exportLog(from);
+  for (let i = 3; i < 8; i++) await member.node.write(command(i), { timeoutMs: 10_000 });
+  const compactedTo = () => Math.max(0, ...member.logs.filter((l) => l.message === 'log compacted').map((l) => l.fields?.index as number));
+  assert.ok(compactedTo() < from, `the pinned log was compacted to ${compactedTo()}, past ${from - 1}`);
+  exported.abort();
+  await assert.rejects(exported.dataset(), /abandoned/);
+  for (let i = 8; i < 12; i++) await member.node.write(command(i), { timeoutMs: 10_000 });
+  await until('compaction past the released pin', () => compactedTo() >= from);
+});

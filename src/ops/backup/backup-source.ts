@@ -22,6 +22,8 @@ export interface SnapshotExport {
   chunks: AsyncIterable<Uint8Array>;
   /** The dataset hash at head.toIndex; call after `chunks` is consumed. */
   dataset(): Promise<{ quads: number; hash: string }>;
+  /** Gives up: frees what the export holds (a read transaction, a connection). Idempotent; a no-op once `dataset()` resolved. */
+  abort(): void;
 }
 
 export interface LogExport {
@@ -34,6 +36,8 @@ export interface LogExport {
   batches: AsyncIterable<Entry[]>;
   /** The dataset hash at head.toIndex; call after `batches` is consumed. */
   dataset(): Promise<{ quads: number; hash: string }>;
+  /** As SnapshotExport.abort. */
+  abort(): void;
 }
 
 export interface BackupSource {

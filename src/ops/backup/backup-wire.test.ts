@@ -15,6 +15,7 @@ async function encoded(): Promise<Buffer> {
       for (let i = 0; i < entries.length; i += 7) yield entries.slice(i, i + 7);
     })(),
     dataset: async () => ({ quads: 3, hash: 'ab' }),
+    abort: () => undefined,
   };
   const parts: Uint8Array[] = [];
   for await (const part of encodeLogExport(exported)) parts.push(part);

@@ -76,6 +76,11 @@ export class PartReader {
     for await (const bytes of this.body()) yield packr.unpack(bytes) as Entry[];
   }
 
+  /** Stops reading: the underlying stream (a response body) is cancelled. */
+  close(): void {
+    void this.iterator.return?.()?.catch(() => undefined);
+  }
+
   private async next(): Promise<Buffer | null> {
     if (!(await this.fill(4))) return null;
     const length = this.take(4).readUInt32BE(0);

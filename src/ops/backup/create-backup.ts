@@ -30,13 +30,14 @@ async function createFull(source: BackupSource, target: BackupTarget, now: () =>
   const { head } = exported;
   const id = backupId(createdAt, 'full', head.toIndex);
   const file: BackupFile = { name: STORE_FILE, sizeBytes: 0, sha256: '' };
-  let dataset: { quads: number; hash: string };
   try {
     await target.put(`${id}/${STORE_FILE}`, measure(gzip(exported.chunks), file));
-  } finally {
-    // The source holds a read transaction until its hash is taken: always take it.
-    dataset = await exported.dataset();
+  } catch (error) {
+    // The source holds a read transaction until its hash is taken or it is abandoned.
+    exported.abort();
+    throw error;
   }
+  const dataset = await exported.dataset();
   const manifest: BackupManifest = {
     format: MANIFEST_FORMAT,
     version: MANIFEST_VERSION,
@@ -117,6 +118,6 @@ async function createIncremental(source: BackupSource, target: BackupTarget, now
     await target.put(`${id}/${MANIFEST_NAME}`, [encodeManifest(manifest)]);
     return { manifest, upToDate: false };
   } finally {
-    if (!dataset) await exported.dataset().catch(() => undefined);
+    if (!dataset) exported.abort();
   }
 }

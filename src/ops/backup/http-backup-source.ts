@@ -23,13 +23,13 @@ export class HttpBackupSource implements BackupSource {
   async exportSnapshot(): Promise<SnapshotExport> {
     const reader = await this.open('/admin/backup/snapshot');
     const head = await reader.json<ExportHead>();
-    return { head, chunks: reader.body(), dataset: () => reader.tail() };
+    return { head, chunks: reader.body(), dataset: () => reader.tail(), abort: () => reader.close() };
   }
 
   async exportLog(fromIndex: number): Promise<LogExport> {
     const reader = await this.open(`/admin/backup/log?from=${fromIndex}`);
     const head = await reader.json<LogExport['head']>();
-    return { head, batches: reader.entries(), dataset: () => reader.tail() };
+    return { head, batches: reader.entries(), dataset: () => reader.tail(), abort: () => reader.close() };
   }
 
   private async open(path: string): Promise<PartReader> {

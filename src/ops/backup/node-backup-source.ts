@@ -25,48 +25,36 @@ export class NodeBackupSource implements BackupSource {
   constructor(private readonly node: ClusterNode) {}
 
   async exportSnapshot(): Promise<SnapshotExport> {
-    const snapshot = this.node.store.snapshot();
-    const head = this.headOf(snapshot);
-    let released = false;
-    const release = () => {
-      if (!released) snapshot.release();
-      released = true;
-    };
-    const chunks = (async function* () {
-      try {
-        // One chunk per turn of the event loop: a request never waits behind more than one chunk.
-        for (const chunk of exportSnapshot(snapshot)) {
-          yield chunk;
-          await new Promise<void>((resolve) => setImmediate(resolve));
-        }
-      } catch (error) {
-        release();
-        throw error;
-      }
-    })();
-    return {
-      head,
-      chunks,
-      dataset: async () => {
+    const held = new HeldSnapshot(this.node.store.snapshot(), () => undefined);
+    try {
+      const head = this.headOf(held.snapshot);
+      const chunks = (async function* () {
+        let finished = false;
         try {
-          return await hashInSteps(snapshot);
+          // One chunk per turn of the event loop: a request never waits behind more than one chunk.
+          for (const chunk of exportSnapshot(held.snapshot)) {
+            held.check();
+            yield chunk;
+            await new Promise<void>((resolve) => setImmediate(resolve));
+          }
+          finished = true;
         } finally {
-          release();
+          // Abandoned midway (the reader failed or went away): nothing will ask for the hash.
+          if (!finished) held.release();
         }
-      },
-    };
+      })();
+      return { head, chunks, dataset: () => held.hashThenRelease(), abort: () => held.release() };
+    } catch (error) {
+      held.release();
+      throw error;
+    }
   }
 
   async exportLog(fromIndex: number): Promise<LogExport> {
     if (!Number.isInteger(fromIndex) || fromIndex < 2) throw new BackupError('bad_request', `from must be an integer of at least 2, got ${fromIndex}`);
-    const unpin = this.node.pinLog(fromIndex);
-    const snapshot = this.node.store.snapshot();
-    const done = () => {
-      snapshot.release();
-      unpin();
-    };
+    const held = new HeldSnapshot(this.node.store.snapshot(), this.node.pinLog(fromIndex));
     try {
-      const head = this.headOf(snapshot);
+      const head = this.headOf(held.snapshot);
       if (head.toIndex < fromIndex - 1) throw new BackupError('backup_behind', `member ${head.nodeId} has applied up to index ${head.toIndex} only, before ${fromIndex - 1}; ask another member or retry`);
       const prevTerm = this.node.logTerm(fromIndex - 1);
       const first = fromIndex <= head.toIndex ? this.node.appliedEntries(fromIndex, fromIndex, 1) : [];
@@ -76,27 +64,24 @@ export class NodeBackupSource implements BackupSource {
       const node = this.node;
       const batches = (async function* (): AsyncGenerator<Entry[]> {
         let next = fromIndex;
-        // Bounded: every turn serves at least one entry.
-        while (next <= head.toIndex) {
-          const entries = node.appliedEntries(next, head.toIndex, LOG_BATCH_BYTES);
-          if (entries === 'compacted' || entries.length === 0) throw new Error(`log entries from ${next} vanished while pinned`);
-          next = entries[entries.length - 1].index + 1;
-          yield entries;
+        let finished = false;
+        try {
+          // Bounded: every turn serves at least one entry.
+          while (next <= head.toIndex) {
+            held.check();
+            const entries = node.appliedEntries(next, head.toIndex, LOG_BATCH_BYTES);
+            if (entries === 'compacted' || entries.length === 0) throw new Error(`log entries from ${next} vanished while pinned`);
+            next = entries[entries.length - 1].index + 1;
+            yield entries;
+          }
+          finished = true;
+        } finally {
+          if (!finished) held.release();
         }
       })();
-      return {
-        head: { ...head, fromIndex, prevTerm },
-        batches,
-        dataset: async () => {
-          try {
-            return await hashInSteps(snapshot);
-          } finally {
-            done();
-          }
-        },
-      };
+      return { head: { ...head, fromIndex, prevTerm }, batches, dataset: () => held.hashThenRelease(), abort: () => held.release() };
     } catch (error) {
-      done();
+      held.release();
       throw error;
     }
   }
@@ -115,11 +100,39 @@ export class NodeBackupSource implements BackupSource {
   }
 }
 
-async function hashInSteps(snapshot: Snapshot): Promise<{ quads: number; hash: string }> {
-  const steps = datasetHashSteps(snapshot, HASH_QUADS_PER_STEP);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-    await new Promise<void>((resolve) => setImmediate(resolve));
+/** A read transaction (and a log pin) an export holds until its hash is taken or it is abandoned. */
+class HeldSnapshot {
+  private released = false;
+
+  constructor(
+    readonly snapshot: Snapshot,
+    private readonly unpin: () => void,
+  ) {}
+
+  /** Between steps: an export abandoned meanwhile stops rather than read a released transaction. */
+  check(): void {
+    if (this.released) throw new Error('the backup export was abandoned');
+  }
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.snapshot.release();
+    this.unpin();
+  }
+
+  /** The dataset hash from this transaction, in steps that yield to the event loop; then releases it. */
+  async hashThenRelease(): Promise<{ quads: number; hash: string }> {
+    try {
+      const steps = datasetHashSteps(this.snapshot, HASH_QUADS_PER_STEP);
+      for (;;) {
+        this.check();
+        const step = steps.next();
+        if (step.done) return step.value;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      this.release();
+    }
   }
 }
