@@ -163,7 +163,6 @@ test('a log export pins the log until it is consumed or abandoned', { timeout: 6
   const compactedTo = () => Math.max(0, ...member.logs.filter((l) => l.message === 'log compacted').map((l) => l.fields?.index as number));
   assert.ok(compactedTo() < from, `the pinned log was compacted to ${compactedTo()}, past ${from - 1}`);
   exported.abort();
-  await assert.rejects(exported.dataset(), /abandoned/);
   for (let i = 8; i < 12; i++) await member.node.write(command(i), { timeoutMs: 10_000 });
   await until('compaction past the released pin', () => compactedTo() >= from);
 });

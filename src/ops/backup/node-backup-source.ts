@@ -2,7 +2,8 @@
  * A backup source reading this node's own applied state. The full export is the store from ONE
  * read transaction (the applied index, term and log clock are the ones recorded in that same
  * transaction), streamed while writes go on; the dataset hash is computed from the same
- * transaction in small steps that yield to the event loop, so no request waits behind it. The log
+ * transaction alongside, in small steps that yield to the event loop, so no request waits behind
+ * it and it fills the time the export spends waiting for its reader. The log
  * export reads applied entries from the durable log, pinned against compaction while it runs.
  *
  * Faults: a log compacted past the requested start is a BackupError `backup_log_compacted`
@@ -43,6 +44,7 @@ export class NodeBackupSource implements BackupSource {
           if (!finished) held.release();
         }
       })();
+      held.startHash();
       return { head, chunks, dataset: () => held.hashThenRelease(), abort: () => held.release() };
     } catch (error) {
       held.release();
@@ -79,6 +81,7 @@ export class NodeBackupSource implements BackupSource {
           if (!finished) held.release();
         }
       })();
+      held.startHash();
       return { head: { ...head, fromIndex, prevTerm }, batches, dataset: () => held.hashThenRelease(), abort: () => held.release() };
     } catch (error) {
       held.release();
@@ -103,6 +106,7 @@ export class NodeBackupSource implements BackupSource {
 /** A read transaction (and a log pin) an export holds until its hash is taken or it is abandoned. */
 class HeldSnapshot {
   private released = false;
+  private hashing: Promise<{ quads: number; hash: string }> | undefined;
 
   constructor(
     readonly snapshot: Snapshot,
@@ -121,9 +125,13 @@ class HeldSnapshot {
     this.unpin();
   }
 
-  /** The dataset hash from this transaction, in steps that yield to the event loop; then releases it. */
-  async hashThenRelease(): Promise<{ quads: number; hash: string }> {
-    try {
+  /**
+   * Starts hashing the dataset from this transaction at once, in steps that yield to the event
+   * loop, so it runs in the gaps the export leaves (waiting for its reader, compression, disk).
+   * `hashThenRelease` waits for it and lets the transaction go.
+   */
+  startHash(): void {
+    this.hashing = (async () => {
       const steps = datasetHashSteps(this.snapshot, HASH_QUADS_PER_STEP);
       for (;;) {
         this.check();
@@ -131,6 +139,15 @@ class HeldSnapshot {
         if (step.done) return step.value;
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
+    })();
+    // Awaited by hashThenRelease; an abandoned export's failure is expected.
+    this.hashing.catch(() => undefined);
+  }
+
+  async hashThenRelease(): Promise<{ quads: number; hash: string }> {
+    try {
+      if (!this.hashing) this.startHash();
+      return await this.hashing!;
     } finally {
       this.release();
     }
