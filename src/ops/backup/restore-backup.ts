@@ -59,6 +59,9 @@ export function planRestore(manifests: BackupManifest[], options: Omit<RestoreOp
     const end = chain[chain.length - 1];
     const stopIndex = options.toIndex ?? end.toIndex;
     if (stopIndex > end.toIndex || stopIndex < chain[0].toIndex) throw new BackupError('backup_not_found', `backup ${options.id} covers indexes ${chain[0].toIndex} to ${end.toIndex}, not ${stopIndex}`);
+    if (options.toTime !== undefined && (chain[0].logClockMs ?? 0) > options.toTime.getTime()) {
+      throw new BackupError('backup_not_found', `the full backup ${chain[0].id} already holds writes stamped after ${options.toTime.toISOString()}`);
+    }
     return { chain: trim(chain, stopIndex), stopIndex, stopTimeMs: options.toTime?.getTime() ?? null };
   }
   // Every chain, by its last backup: each backup ends one.
