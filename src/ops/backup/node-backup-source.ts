@@ -19,7 +19,9 @@ import { BackupError } from './backup-errors.ts';
 import type { BackupSource, ExportHead, LogExport, SnapshotExport } from './backup-source.ts';
 
 /** Quads hashed between yields to the event loop (a few ms of work). */
-const HASH_QUADS_PER_STEP = 1_000;
+const HASH_QUADS_PER_STEP = 500;
+/** Snapshot bytes per turn of the event loop (the Raft snapshot sender uses 1 MiB chunks; a backup runs beside client traffic). */
+const EXPORT_CHUNK_BYTES = 256 * 1024;
 const LOG_BATCH_BYTES = 4 * 1024 * 1024;
 
 export class NodeBackupSource implements BackupSource {
@@ -33,7 +35,7 @@ export class NodeBackupSource implements BackupSource {
         let finished = false;
         try {
           // One chunk per turn of the event loop: a request never waits behind more than one chunk.
-          for (const chunk of exportSnapshot(held.snapshot)) {
+          for (const chunk of exportSnapshot(held.snapshot, EXPORT_CHUNK_BYTES)) {
             held.check();
             yield chunk;
             await new Promise<void>((resolve) => setImmediate(resolve));
