@@ -34,14 +34,19 @@ export function gzip(source: AsyncIterable<Uint8Array>, level = GZIP_LEVEL): Asy
 /** Decompresses `source`, naming `file` in any error. */
 export async function* gunzip(source: AsyncIterable<Uint8Array>, file: string): AsyncGenerator<Buffer> {
   const decompressor = createGunzip();
-  const feeding = pipeline(Readable.from(source), decompressor).catch(() => undefined);
+  let feedError: unknown;
+  const feeding = pipeline(Readable.from(source), decompressor).catch((error: unknown) => {
+    feedError = error;
+  });
+  const corrupt = (error: unknown) => (error instanceof CorruptBackupError ? error : new CorruptBackupError(file, `cannot decompress: ${(error as Error).message}`));
   try {
     for await (const chunk of decompressor) yield chunk as Buffer;
   } catch (error) {
-    if (error instanceof CorruptBackupError) throw error;
-    throw new CorruptBackupError(file, `cannot decompress: ${(error as Error).message}`);
+    throw corrupt(error);
   }
+  // The input's own checks (size, sha256) fail at its end: never let that pass unseen.
   await feeding;
+  if (feedError !== undefined) throw corrupt(feedError);
 }
 
 /** Passes the bytes through, measuring them into `file` (its sha256 and size). */
