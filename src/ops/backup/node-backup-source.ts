@@ -1,9 +1,9 @@
 /**
  * A backup source reading this node's own applied state. The full export is the store from ONE
  * read transaction (the applied index, term and log clock are the ones recorded in that same
- * transaction), streamed while writes go on; the dataset hash is computed from the same
- * transaction alongside, in small steps that yield to the event loop, so no request waits behind
- * it and it fills the time the export spends waiting for its reader. The log
+ * transaction), streamed while writes go on. The dataset hash of the same state is computed
+ * alongside on a worker thread (dataset-hash-thread.ts), or, when none can be had at that state,
+ * here in small steps that yield to the event loop, so no request waits behind it. The log
  * export reads applied entries from the durable log, pinned against compaction while it runs.
  *
  * Faults: a log compacted past the requested start is a BackupError `backup_log_compacted`
@@ -12,10 +12,11 @@
 import type { ClusterNode } from '../../cluster/cluster-node.ts';
 import { APPLIED_KEY, CLUSTER_ID_KEY, LOCAL_WRITES_KEY, type AppliedState } from '../../cluster/state-machine.ts';
 import type { Entry } from '../../raft/messages.ts';
-import type { Snapshot } from '../../store/quad-store.ts';
+import type { QuadStore, Snapshot } from '../../store/quad-store.ts';
 import { exportSnapshot } from '../../store/store-snapshot.ts';
 import { datasetHashSteps } from '../../store/dataset-hash.ts';
 import { BackupError } from './backup-errors.ts';
+import { openWithThreadedHash, type ThreadedHash } from './dataset-hash-thread.ts';
 import type { BackupSource, ExportHead, LogExport, SnapshotExport } from './backup-source.ts';
 
 /** Quads hashed between yields to the event loop (a few ms of work). */
@@ -28,7 +29,7 @@ export class NodeBackupSource implements BackupSource {
   constructor(private readonly node: ClusterNode) {}
 
   async exportSnapshot(): Promise<SnapshotExport> {
-    const held = new HeldSnapshot(this.node.store.snapshot(), () => undefined);
+    const held = await HeldSnapshot.open(this.node.store, () => undefined);
     try {
       const head = this.headOf(held.snapshot);
       const chunks = (async function* () {
@@ -56,7 +57,7 @@ export class NodeBackupSource implements BackupSource {
 
   async exportLog(fromIndex: number): Promise<LogExport> {
     if (!Number.isInteger(fromIndex) || fromIndex < 2) throw new BackupError('bad_request', `from must be an integer of at least 2, got ${fromIndex}`);
-    const held = new HeldSnapshot(this.node.store.snapshot(), this.node.pinLog(fromIndex));
+    const held = await HeldSnapshot.open(this.node.store, this.node.pinLog(fromIndex));
     try {
       const head = this.headOf(held.snapshot);
       if (head.toIndex < fromIndex - 1) throw new BackupError('backup_behind', `member ${head.nodeId} has applied up to index ${head.toIndex} only, before ${fromIndex - 1}; ask another member or retry`);
@@ -110,10 +111,22 @@ class HeldSnapshot {
   private released = false;
   private hashing: Promise<{ quads: number; hash: string }> | undefined;
 
-  constructor(
+  private constructor(
     readonly snapshot: Snapshot,
     private readonly unpin: () => void,
+    private readonly threaded: ThreadedHash | undefined,
   ) {}
+
+  /** A snapshot with its hash on a worker thread when one can be had at the same state, else hashed here. */
+  static async open(store: QuadStore, unpin: () => void): Promise<HeldSnapshot> {
+    try {
+      const threaded = await openWithThreadedHash(store);
+      return new HeldSnapshot(threaded?.snapshot ?? store.snapshot(), unpin, threaded);
+    } catch (error) {
+      unpin();
+      throw error;
+    }
+  }
 
   /** Between steps: an export abandoned meanwhile stops rather than read a released transaction. */
   check(): void {
@@ -124,6 +137,7 @@ class HeldSnapshot {
     if (this.released) return;
     this.released = true;
     this.snapshot.release();
+    this.threaded?.stop();
     this.unpin();
   }
 
@@ -133,6 +147,11 @@ class HeldSnapshot {
    * `hashThenRelease` waits for it and lets the transaction go.
    */
   startHash(): void {
+    if (this.threaded) {
+      this.hashing = this.threaded.hash;
+      this.hashing.catch(() => undefined);
+      return;
+    }
     this.hashing = (async () => {
       const steps = datasetHashSteps(this.snapshot, HASH_QUADS_PER_STEP);
       for (;;) {
