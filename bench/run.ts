@@ -23,6 +23,7 @@ const PARTS: Array<() => Promise<BenchPart>> = [
   async () => ({ name: 'bounded-memory', run: (await import('./bounded-memory.ts')).runBoundedMemoryBench }),
   async () => ({ name: 'raft-core', run: (await import('./raft-core.ts')).runRaftCoreBench }),
   async () => ({ name: 'cluster', run: (await import('./cluster.ts')).runClusterBench }),
+  async () => ({ name: 'backup', run: (await import('./backup.ts')).runBackupBench }),
 ];
 
 const { values } = parseArgs({

@@ -9,6 +9,7 @@ import { queryCommand, updateCommand } from './query-command.ts';
 import { devCommand, type DevFlags } from './dev-command.ts';
 import { addMemberCommand, promoteMemberCommand, removeMemberCommand, statusCommand, transferLeaderCommand, type AdminFlags } from './admin-commands.ts';
 import { ConfigError, SETTINGS, envName } from './node-config.ts';
+import { registerBackupCommands } from './backup-command.ts';
 
 const program = new Command('oxirs-cluster')
   .description('A highly available RDF quad store with a SPARQL 1.1 endpoint')
@@ -104,6 +105,8 @@ withEndpoint(program.command('transfer-leader').description('hand leadership to 
   .action(async (options: AdminFlags & { to?: string }) => {
     await transferLeaderCommand(options);
   });
+
+registerBackupCommands(program);
 
 try {
   await program.parseAsync(process.argv);

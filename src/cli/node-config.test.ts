@@ -30,5 +30,5 @@ test('alerts in the config file: parsed, validated, defaults without it', (t) =>
   });
 
   writeFileSync(file, JSON.stringify({ alertz: {} }));
-  assert.throws(() => resolveNodeConfig({ 'node-id': 'n1' }, file, env), { message: /unknown key "alertz" \(known: .*, alerts\)$/ });
+  assert.throws(() => resolveNodeConfig({ 'node-id': 'n1' }, file, env), { message: /unknown key "alertz" \(known: .*\balerts\b.*\)$/ });
 });

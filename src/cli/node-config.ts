@@ -9,6 +9,8 @@ import { hostname } from 'node:os';
 import { defaultQueryWorkers } from '../sparql/query-pool.ts';
 import { parseHostPort as parseAddress, parseInitialCluster } from '../cluster/membership.ts';
 import { AlertConfigError, parseAlertingConfig, type AlertingConfig } from '../ops/alerting/alerting-config.ts';
+import type { BackupConfig } from '../ops/backup/backup-service.ts';
+import { parseBackupConfig } from './backup-config.ts';
 
 export class ConfigError extends Error {}
 
@@ -34,11 +36,11 @@ export interface NodeConfig {
   otlpEndpoint: string | undefined;
   /** Alert rules and sinks: the config file's structured `alerts` key (docs/alerting.md); defaults without it. */
   alerts: AlertingConfig;
+  /** The config file's structured "backup" key (backup-config.ts); no flag. */
+  backup: BackupConfig | undefined;
 }
 
 /** Config-file keys that hold structured values and have no flag. */
-const STRUCTURED_KEYS = ['alerts'];
-
 export const SETTINGS = {
   'node-id': { description: 'unique, stable name of this member', default: 'hostname-based' },
   'data-dir': { description: 'all durable state of this node', default: './oxirs-data' },
@@ -58,6 +60,13 @@ export const SETTINGS = {
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
+
+/** Config-file keys that hold an object and have no flag. */
+/** Config-file keys that hold structured values and have no flag. */
+const STRUCTURED_KEYS = {
+  alerts: 'alert rules and sinks (docs/alerting.md)',
+  backup: 'backups into a target, scheduled, with retention (docs/backup.md)',
+} as const;
 
 export function envName(setting: string): string {
   return `OXIRS_${setting.toUpperCase().replace(/-/g, '_')}`;
@@ -93,9 +102,7 @@ export function resolveNodeConfig(
     }
     if (typeof fileValues !== 'object' || fileValues === null || Array.isArray(fileValues)) throw new ConfigError(`config file ${configFile} must hold a JSON object`);
     for (const key of Object.keys(fileValues)) {
-      if (!(key in SETTINGS) && !STRUCTURED_KEYS.includes(key)) {
-        throw new ConfigError(`config file ${configFile}: unknown key ${JSON.stringify(key)} (known: ${[...Object.keys(SETTINGS), ...STRUCTURED_KEYS].join(', ')})`);
-      }
+      if (!(key in SETTINGS) && !(key in STRUCTURED_KEYS)) throw new ConfigError(`config file ${configFile}: unknown key ${JSON.stringify(key)} (known: ${[...Object.keys(SETTINGS), ...Object.keys(STRUCTURED_KEYS)].join(', ')})`);
     }
   }
   const value = (name: SettingName): string | undefined => {
@@ -177,5 +184,6 @@ export function resolveNodeConfig(
     queryWorkers,
     otlpEndpoint,
     alerts,
+    backup: fileValues.backup === undefined ? undefined : parseBackupConfig(fileValues.backup, env),
   };
 }

@@ -6,7 +6,6 @@
  */
 import { join } from 'node:path';
 import pino from 'pino';
-import { register } from 'prom-client';
 import { QuadStore } from '../store/quad-store.ts';
 import { buildApp } from '../server/app.ts';
 import { QueryPool } from '../sparql/query-pool.ts';
@@ -18,6 +17,7 @@ import { ConfigError, resolveNodeConfig, type SettingName } from './node-config.
 import { NodeMetrics } from '../ops/metrics/node-metrics.ts';
 import { Alerting } from '../ops/alerting/alerting.ts';
 import { MetricSource } from '../ops/alerting/metric-source.ts';
+import { BackupService } from '../ops/backup/backup-service.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -66,9 +66,11 @@ export async function startCommand(flags: Partial<Record<SettingName, string>>, 
   });
   const queryPool = config.queryWorkers > 0 ? new QueryPool(storePath, config.queryWorkers) : undefined;
   metrics.observe(node);
-  const alerting = new Alerting({ config: config.alerts, source: new MetricSource(register), nodeId: config.nodeId, log });
+  const alerting = new Alerting({ config: config.alerts, source: new MetricSource(metrics.registry), nodeId: config.nodeId, log });
   alerting.start();
-  const { app, state } = buildApp({ node, authenticator, logger, queryPool, metrics, tracer: tracing?.tracer, alerts: alerting, limits: { queryTimeoutMs: config.queryTimeoutMs } });
+  const backups = config.backup ? new BackupService(node, config.backup, (level, message, fields) => logger[level](fields ?? {}, message)) : undefined;
+  backups?.startSchedule();
+  const { app, state } = buildApp({ node, authenticator, logger, queryPool, metrics, tracer: tracing?.tracer, alerts: alerting, backups, limits: { queryTimeoutMs: config.queryTimeoutMs } });
   if (!authenticator && !['127.0.0.1', 'localhost', '::1'].includes(config.httpHost)) {
     logger.warn(`no --auth: the HTTP API on ${config.httpHost} is open to anyone who can reach it`);
   }
@@ -102,6 +104,7 @@ export async function startCommand(flags: Partial<Record<SettingName, string>>, 
     } finally {
       clearTimeout(force);
       await alerting.stop();
+      await backups?.stop();
       await node.close();
       await queryPool?.close();
       await store.close();

@@ -13,7 +13,7 @@
  * snapshot sent to a follower is the store as of one read transaction, labelled with the applied
  * index, term and configuration recorded in that same transaction.
  */
-import { randomBytes, randomInt } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { RawNode, type Ready } from '../raft/raw-node.ts';
@@ -21,11 +21,12 @@ import { WriteAheadLog } from '../raft/wal/write-ahead-log.ts';
 import { confStateOf } from '../raft/tracker.ts';
 import { PeerTransport } from '../raft/transport/peer-transport.ts';
 import type { ConfChange, ConfState, Entry, InstallSnapshot, Message, NodeId, Snapshot } from '../raft/messages.ts';
+import { assert } from '../util/assert.ts';
 import type { ReadState } from '../raft/raft.ts';
 import type { QuadStore, StoreWriter } from '../store/quad-store.ts';
 import { exportSnapshot, installSnapshot } from '../store/store-snapshot.ts';
 import { datasetHash } from '../store/dataset-hash.ts';
-import { StateMachine, type AppliedEntry } from './state-machine.ts';
+import { LOCAL_WRITES_KEY, StateMachine, type AppliedEntry } from './state-machine.ts';
 import { decodeLogCommand, encodeLogCommand, type LogCommand, type WriteCommand, type WriteOutcome } from './log-command.ts';
 import { decodeMemberContext, encodeMemberContext, parseHostPort } from './membership.ts';
 import { ClusterError } from './cluster-errors.ts';
@@ -185,6 +186,8 @@ export class ClusterNode {
   private readonly receivedSnapshots = new Map<number, string>();
   private readonly snapshotDir: string;
   private logBytesSinceCompaction = 0;
+  /** Backups reading the log: it is not compacted past any of them. */
+  private readonly logPins = new Set<{ index: number }>();
   private lastConfState: ConfState;
   private fatalError: Error | undefined;
   /** Where this node dials each peer: its own view (--initial-cluster) wins over the log. */
@@ -272,8 +275,10 @@ export class ClusterNode {
         if (members[options.nodeId] === undefined) throw new ClusterError('invalid_member', `--initial-cluster does not name this node (${options.nodeId})`);
         const confState: ConfState = { voters: Object.keys(members).sort(), votersOutgoing: [], learners: [], learnersNext: [], autoLeave: false };
         // The log records where members are; a member's own view of the others stays its own.
-        await stateMachine.bootstrap(confState, { ...members, [options.nodeId]: options.raftAddr });
+        await stateMachine.bootstrap(confState, { ...members, [options.nodeId]: options.raftAddr }, clusterIdFor(confState.voters));
       }
+    } else if (fresh && (await stateMachine.claimRestored(options.nodeId, options.raftAddr, randomBytes(8).toString('hex')))) {
+      options.log('info', 'restored store claimed as a new one-node cluster', { index: stateMachine.applied.index });
     }
     const applied = stateMachine.applied;
     // The store is the state as of its applied index; the log must start no later than that.
@@ -363,6 +368,8 @@ export class ClusterNode {
     this.assertUsable();
     const result = await this.store.write(async (writer) => {
       if (!this.isSoleMember()) throw new ClusterError('payload_too_large', 'This write is larger than a replicated log entry may be.');
+      // Counted so an incremental backup (the log) can tell that it would miss this write.
+      writer.putMeta(LOCAL_WRITES_KEY, ((writer.getMeta(LOCAL_WRITES_KEY) as number | undefined) ?? 0) + 1);
       return body(writer);
     });
     await this.store.flushed();
@@ -459,6 +466,36 @@ export class ClusterNode {
       };
       this.appliedWaiters.push(waiter);
     });
+  }
+
+  // ---- backups ------------------------------------------------------------------------------
+
+  /**
+   * Applied entries [lo, hi] from the durable log, at most about `maxBytes` of them (at least one),
+   * or 'compacted' when the log no longer holds `lo`. Only applied entries: they are committed.
+   */
+  appliedEntries(lo: number, hi: number, maxBytes: number): Entry[] | 'compacted' {
+    const last = Math.min(hi, this.stateMachine.applied.index);
+    if (lo > last) return [];
+    const result = this.wal.entries(lo, last + 1, maxBytes);
+    if (!result.ok) {
+      assert(result.miss === 'compacted', `applied entries [${lo}, ${last}] unavailable in the log`);
+      return 'compacted';
+    }
+    return result.value;
+  }
+
+  /** The term of log entry `index`, or undefined when the log no longer knows it. */
+  logTerm(index: number): number | undefined {
+    const result = this.wal.term(index);
+    return result.ok ? result.value : undefined;
+  }
+
+  /** Keeps the log from being compacted past `index - 1` (an incremental backup reading from `index`) until released. */
+  pinLog(index: number): () => void {
+    const pin = { index };
+    this.logPins.add(pin);
+    return () => this.logPins.delete(pin);
   }
 
   // ---- status and health --------------------------------------------------------------------
@@ -747,7 +784,8 @@ export class ClusterNode {
   /** Drops the log up to the applied index once the store has it on disk (between Readies: the log has one writer). */
   private async compactLogIfDue(): Promise<void> {
     if (this.logBytesSinceCompaction < this.options.compactLogBytes) return;
-    const index = this.stateMachine.applied.index;
+    let index = this.stateMachine.applied.index;
+    for (const pin of this.logPins) index = Math.min(index, pin.index - 1);
     await this.store.flushed();
     if (this.closed || index <= this.wal.firstIndex() - 1 || index > this.wal.lastIndex()) return;
     this.logBytesSinceCompaction = 0;
@@ -1055,3 +1093,14 @@ export class ClusterNode {
   }
 }
 
+/**
+ * The id of a cluster bootstrapped from a static member list: every member derives the same one
+ * from the member ids alone (their addresses are each member's own view), as etcd derives its
+ * cluster id from the initial members (so two clusters bootstrapped with the same member names
+ * share an id, as in etcd without --initial-cluster-token). A one-member cluster bootstraps alone,
+ * so its id also takes random bytes.
+ */
+function clusterIdFor(voters: NodeId[]): string {
+  const seed = voters.length === 1 ? `${voters[0]}\0${randomBytes(8).toString('hex')}` : [...voters].sort().join('\0');
+  return createHash('sha256').update(`oxirs-cluster\0${seed}`).digest('hex').slice(0, 16);
+}

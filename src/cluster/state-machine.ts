@@ -51,7 +51,13 @@ export interface AppliedEntry {
   confChange?: ConfChange;
 }
 
-const APPLIED_KEY = 'raft.applied';
+export const APPLIED_KEY = 'raft.applied';
+/** The cluster's id, written when the cluster is created (replicated through snapshots). */
+export const CLUSTER_ID_KEY = 'cluster.id';
+/** Set by a restore: the first start claims the store as a new one-node cluster (see claimRestored). */
+export const RESTORE_CLAIM_KEY = 'restore.claim';
+/** How many writes went to the store outside the log (ClusterNode.writeLocally): an incremental backup cannot carry them. */
+export const LOCAL_WRITES_KEY = 'store.localWrites';
 const IDEMPOTENCY_PREFIX = 'idem:';
 /** INTERFACES.md promises at least 10 minutes. */
 export const IDEMPOTENCY_WINDOW_MS = 15 * 60_000;
@@ -108,11 +114,33 @@ export class StateMachine {
     this.state = readAppliedState(this.store);
   }
 
-  /** Records the state a brand-new cluster starts from (its membership), at index 1. */
-  async bootstrap(confState: ConfState, members: Record<NodeId, string>): Promise<void> {
+  /** Records the state a brand-new cluster starts from (its membership and id), at index 1. */
+  async bootstrap(confState: ConfState, members: Record<NodeId, string>, clusterId: string): Promise<void> {
     const state: AppliedState = { index: 1, term: 1, confState, members };
-    await this.store.write((writer) => writer.putMeta(APPLIED_KEY, state));
+    await this.store.write((writer) => {
+      writer.putMeta(APPLIED_KEY, state);
+      writer.putMeta(CLUSTER_ID_KEY, clusterId);
+    });
     this.state = state;
+  }
+
+  /**
+   * A restored store (see ops/backup) holds data at some index and no membership: this node takes
+   * it as a new one-node cluster with a new id, keeping the index and term, in one transaction.
+   * Returns false when the store is no restore waiting to be claimed.
+   */
+  async claimRestored(nodeId: NodeId, raftAddr: string, clusterId: string): Promise<boolean> {
+    const claimed = await this.store.write((writer) => {
+      if (writer.getMeta(RESTORE_CLAIM_KEY) === undefined) return undefined;
+      const restored = writer.getMeta(APPLIED_KEY) as AppliedState;
+      const state: AppliedState = { ...restored, confState: { ...emptyConfState(), voters: [nodeId] }, members: { [nodeId]: raftAddr } };
+      writer.putMeta(APPLIED_KEY, state);
+      writer.putMeta(CLUSTER_ID_KEY, clusterId);
+      writer.removeMeta(RESTORE_CLAIM_KEY);
+      return state;
+    }, { sync: true });
+    if (claimed) this.state = claimed;
+    return claimed !== undefined;
   }
 
   /**

@@ -20,6 +20,9 @@ import { registerHealthRoutes } from './health-routes.ts';
 import { registerClusterRoutes } from './cluster-routes.ts';
 import { registerAlertRoutes, type AlertSource } from './alert-routes.ts';
 import { registerDashboardRoutes } from './dashboard-routes.ts';
+import { registerBackupRoutes } from './backup-routes.ts';
+import type { BackupService } from '../ops/backup/backup-service.ts';
+import { BackupError, CorruptBackupError } from '../ops/backup/backup-errors.ts';
 import type { QueryPool } from '../sparql/query-pool.ts';
 import { Registry } from 'prom-client';
 import type { Tracer } from '@opentelemetry/api';
@@ -65,6 +68,8 @@ export interface AppOptions {
   tracer?: Tracer;
   /** The node's alert engine, served at GET /alerts; none: no such route. */
   alerts?: AlertSource;
+  /** Backups into the target configured on this node (config key "backup"). */
+  backups?: BackupService;
 }
 
 export interface NodeState {
@@ -145,6 +150,7 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; state: No
   registerClusterRoutes(app, { node, maxBodyBytes: limits.maxRequestBodyBytes, timeoutMs: limits.writeTimeoutMs });
   if (options.alerts) registerAlertRoutes(app, { alerts: options.alerts });
   registerDashboardRoutes(app, { node });
+  registerBackupRoutes(app, { node, backups: options.backups });
   return { app, state };
 }
 
@@ -165,6 +171,9 @@ const ALLOWED_METHODS: Record<string, string[]> = {
   '/cluster/overview': ['GET'],
   '/': ['GET'],
   '/dashboard/:asset': ['GET'],
+  '/admin/backups': ['GET', 'POST'],
+  '/admin/backup/snapshot': ['GET'],
+  '/admin/backup/log': ['GET'],
 };
 const ALL_METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'PATCH', 'OPTIONS'];
 
@@ -193,6 +202,7 @@ declare module 'fastify' {
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof ClusterError) return new ApiError(error.code, error.message, error.details);
+  if (error instanceof BackupError) return new ApiError(error.code, error.message, error instanceof CorruptBackupError ? { file: error.file } : {});
   if (error instanceof RdfSyntaxError) {
     return new ApiError('rdf_syntax', error.message, { line: error.line, column: error.column });
   }

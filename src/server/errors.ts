@@ -37,6 +37,14 @@ export const ERRORS = {
   leader_changed: { status: 503, message: 'The leader changed while the write was in flight; it may or may not have been applied.' },
   index_not_reached: { status: 503, message: 'This node has not applied the requested log index in time.' },
   removed_member: { status: 503, message: 'This node is no longer a member of the cluster.' },
+  backup_not_configured: { status: 409, message: 'This node has no backup target configured.' },
+  backup_not_found: { status: 404, message: 'No such backup in the target.' },
+  backup_corrupt: { status: 409, message: 'A backup file does not match its manifest.' },
+  backup_log_compacted: { status: 409, message: 'The log entries since the last backup were compacted away; take a full backup.' },
+  backup_chain_broken: { status: 409, message: 'The backup cannot continue the previous one; take a full backup.' },
+  backup_in_progress: { status: 409, message: 'A backup of this node is running.' },
+  backup_behind: { status: 503, message: 'This member has not applied far enough to serve that backup.' },
+  backup_target_error: { status: 502, message: 'The backup target failed.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -24,6 +24,18 @@ const sha256: (text: string) => Buffer =
   typeof crypto.hash === 'function' ? (text) => crypto.hash('sha256', text, 'buffer') : (text) => crypto.createHash('sha256').update(text).digest();
 
 export function datasetHash(snapshot: Snapshot): { quads: number; hash: string } {
+  const steps = datasetHashSteps(snapshot, Infinity);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * The same hash computed in steps of `quadsPerStep` quads: the generator pauses after each, so a
+ * caller on the event loop (an online backup) can yield between steps and never stall requests.
+ */
+export function* datasetHashSteps(snapshot: Snapshot, quadsPerStep: number): Generator<void, { quads: number; hash: string }> {
   const sum = new Float64Array(LIMBS);
   let quads = 0;
   // The scan is subject-major, and predicates and graphs are few: remembering them saves most
@@ -42,6 +54,7 @@ export function datasetHash(snapshot: Snapshot): { quads: number; hash: string }
     const digest = sha256(`${subjectText} ${predicateText} ${snapshot.decode(object)}${suffix}`);
     for (let limb = 0; limb < LIMBS; limb++) sum[limb] += digest.readUInt32BE(limb * 4);
     if (++quads % QUADS_PER_CARRY === 0) carry(sum);
+    if (quads % quadsPerStep === 0) yield;
   }
   carry(sum);
   let hex = '';

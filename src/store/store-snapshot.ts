@@ -110,69 +110,88 @@ export function* exportSnapshot(snapshot: Snapshot, chunkBytes = DEFAULT_CHUNK_B
  */
 export async function installSnapshot(store: QuadStore, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
   await store.replaceContents(async (databases) => {
-    const reader = new FrameReader();
-    const hash = createHash('sha256');
-    let frames = 0;
-    let records = 0;
-    let trailerSeen = false;
-    const apply = (frame: Frame, bytes: Uint8Array): void => {
-      if (trailerSeen) throw new InvalidSnapshotError('bytes after the trailer');
-      if (frames === 0) {
-        checkHeader(frame, [...databases.keys()]);
-      } else if (frame.type === 'records') {
-        const db = databases.get(frame.database);
-        if (db === undefined) throw new InvalidSnapshotError(`records for unknown database ${JSON.stringify(frame.database)}`);
-        const data = frame.data;
-        if (!Buffer.isBuffer(data) || !Number.isInteger(frame.records)) throw new InvalidSnapshotError('malformed records frame');
-        let at = 0;
-        for (let i = 0; i < frame.records; i++) {
-          if (at + RECORD_HEADER_BYTES > data.length) throw new InvalidSnapshotError(`records frame of ${frame.database} ends inside record ${i}`);
-          const keyEnd = at + RECORD_HEADER_BYTES + data.readUInt16BE(at);
-          const valueEnd = keyEnd + data.readUInt32BE(at + 2);
-          if (valueEnd > data.length) throw new InvalidSnapshotError(`records frame of ${frame.database} ends inside record ${i}`);
-          const key = data.subarray(at + RECORD_HEADER_BYTES, keyEnd);
-          const value = data.subarray(keyEnd, valueEnd);
-          at = valueEnd;
-          let written: unknown;
-          try {
-            // The database was emptied and keys come in order, so every record appends.
-            written = db.putSync(key, value, { append: true });
-          } catch (error) {
-            throw new InvalidSnapshotError(`record ${records} of ${frame.database} cannot be written: ${(error as Error).message}`);
-          }
-          // putSync's typings say void; it returns false when the key was not after the last one.
-          if (written !== true) throw new InvalidSnapshotError(`records of ${frame.database} out of order at record ${records}`);
-          records++;
-        }
-        if (at !== data.length) throw new InvalidSnapshotError(`records frame of ${frame.database} has bytes after its ${frame.records} records`);
-      } else if (frame.type === 'trailer') {
-        const digest = hash.digest('hex');
-        if (frame.sha256 !== digest) throw new InvalidSnapshotError('checksum mismatch: the snapshot is corrupted');
-        if (frame.frames !== frames || frame.records !== records) {
-          throw new InvalidSnapshotError(`trailer counts ${frame.frames} frames and ${frame.records} records, the stream had ${frames} and ${records}`);
-        }
-        trailerSeen = true;
-        return;
-      } else {
-        throw new InvalidSnapshotError(`unexpected frame ${JSON.stringify((frame as { type?: unknown }).type)}`);
+    await readSnapshotStream(chunks, [...databases.keys()], (database, key, value, record) => {
+      const db = databases.get(database)!;
+      let written: unknown;
+      try {
+        // The database was emptied and keys come in order, so every record appends.
+        written = db.putSync(key, value, { append: true });
+      } catch (error) {
+        throw new InvalidSnapshotError(`record ${record} of ${database} cannot be written: ${(error as Error).message}`);
       }
-      hash.update(bytes);
-      frames++;
-    };
-    for await (const chunk of chunks) {
-      for (const { frame, bytes } of reader.push(chunk)) apply(frame, bytes);
-    }
-    if (reader.pendingBytes() > 0) throw new InvalidSnapshotError(`snapshot stream truncated inside a frame (${reader.pendingBytes()} bytes left over)`);
-    if (!trailerSeen) throw new InvalidSnapshotError(frames === 0 ? 'empty snapshot stream' : 'snapshot stream truncated: no trailer');
+      // putSync's typings say void; it returns false when the key was not after the last one.
+      if (written !== true) throw new InvalidSnapshotError(`records of ${database} out of order at record ${record}`);
+    });
   });
 }
 
-function checkHeader(frame: Frame, databases: string[]): void {
+/**
+ * Reads a whole snapshot stream with every check the install makes (framing, header, record
+ * bounds, the trailer's counts and checksum) and hands each record to `onRecord`. With
+ * `databases` null any database list in the header is accepted (a backup check has no store).
+ * Throws InvalidSnapshotError on the first fault; `onRecord` may have seen records by then.
+ */
+export async function readSnapshotStream(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  databases: string[] | null,
+  onRecord: (database: string, key: Buffer, value: Buffer, record: number) => void,
+): Promise<{ frames: number; records: number }> {
+  const reader = new FrameReader();
+  const hash = createHash('sha256');
+  let known: Set<string> = new Set(databases ?? []);
+  let frames = 0;
+  let records = 0;
+  let trailerSeen = false;
+  const apply = (frame: Frame, bytes: Uint8Array): void => {
+    if (trailerSeen) throw new InvalidSnapshotError('bytes after the trailer');
+    if (frames === 0) {
+      checkHeader(frame, databases);
+      known = new Set((frame as { databases: string[] }).databases);
+    } else if (frame.type === 'records') {
+      if (!known.has(frame.database)) throw new InvalidSnapshotError(`records for unknown database ${JSON.stringify(frame.database)}`);
+      const data = frame.data;
+      if (!Buffer.isBuffer(data) || !Number.isInteger(frame.records)) throw new InvalidSnapshotError('malformed records frame');
+      let at = 0;
+      for (let i = 0; i < frame.records; i++) {
+        if (at + RECORD_HEADER_BYTES > data.length) throw new InvalidSnapshotError(`records frame of ${frame.database} ends inside record ${i}`);
+        const keyEnd = at + RECORD_HEADER_BYTES + data.readUInt16BE(at);
+        const valueEnd = keyEnd + data.readUInt32BE(at + 2);
+        if (valueEnd > data.length) throw new InvalidSnapshotError(`records frame of ${frame.database} ends inside record ${i}`);
+        onRecord(frame.database, data.subarray(at + RECORD_HEADER_BYTES, keyEnd), data.subarray(keyEnd, valueEnd), records);
+        at = valueEnd;
+        records++;
+      }
+      if (at !== data.length) throw new InvalidSnapshotError(`records frame of ${frame.database} has bytes after its ${frame.records} records`);
+    } else if (frame.type === 'trailer') {
+      const digest = hash.digest('hex');
+      if (frame.sha256 !== digest) throw new InvalidSnapshotError('checksum mismatch: the snapshot is corrupted');
+      if (frame.frames !== frames || frame.records !== records) {
+        throw new InvalidSnapshotError(`trailer counts ${frame.frames} frames and ${frame.records} records, the stream had ${frames} and ${records}`);
+      }
+      trailerSeen = true;
+      return;
+    } else {
+      throw new InvalidSnapshotError(`unexpected frame ${JSON.stringify((frame as { type?: unknown }).type)}`);
+    }
+    hash.update(bytes);
+    frames++;
+  };
+  for await (const chunk of chunks) {
+    for (const { frame, bytes } of reader.push(chunk)) apply(frame, bytes);
+  }
+  if (reader.pendingBytes() > 0) throw new InvalidSnapshotError(`snapshot stream truncated inside a frame (${reader.pendingBytes()} bytes left over)`);
+  if (!trailerSeen) throw new InvalidSnapshotError(frames === 0 ? 'empty snapshot stream' : 'snapshot stream truncated: no trailer');
+  return { frames, records };
+}
+
+function checkHeader(frame: Frame, databases: string[] | null): void {
   if (frame.type !== 'header' || frame.format !== SNAPSHOT_FORMAT) throw new InvalidSnapshotError('not a store snapshot: the stream does not start with its header');
   if (frame.version !== SNAPSHOT_VERSION) {
     throw new InvalidSnapshotError(`unsupported snapshot version ${JSON.stringify(frame.version)} (this build reads version ${SNAPSHOT_VERSION})`);
   }
-  const theirs = Array.isArray(frame.databases) ? [...frame.databases].sort() : [];
+  if (!Array.isArray(frame.databases) || !frame.databases.every((name) => typeof name === 'string')) throw new InvalidSnapshotError('the header has no database list');
+  if (databases === null) return;
+  const theirs = [...frame.databases].sort();
   const ours = [...databases].sort();
   if (theirs.join('\n') !== ours.join('\n')) {
     throw new InvalidSnapshotError(`the snapshot has databases [${theirs}], this store has [${ours}]`);
