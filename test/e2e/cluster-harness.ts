@@ -62,24 +62,56 @@ async function canListen(port: number): Promise<boolean> {
 }
 
 /**
- * Test files run in parallel processes, each with its own `chosenPorts`: each process draws from
- * its own slice of the range (by pid), so two of them do not pick the same port between checking
- * and binding it (seen once in a run of the scenarios 20 times in a row).
+ * Test files run in parallel processes. A port is claimed by creating a lock file named after it
+ * (O_EXCL, atomic across processes) holding the claimer's pid, so two processes never pick the
+ * same port between checking it and binding it (per-pid slices of the range still collided, once
+ * in a run of the scenarios 6 times in a row). A lock whose process is gone is taken over; a
+ * process removes its own locks when it exits.
  */
-const PORT_SLICES = 6;
-const PORT_SLICE_SIZE = NODE_PORT_SPREAD / PORT_SLICES;
-const portSliceStart = NODE_PORT_MIN + (process.pid % PORT_SLICES) * PORT_SLICE_SIZE;
+const PORT_LOCK_DIR = join(tmpdir(), 'oxirs-e2e-port-locks');
+mkdirSync(PORT_LOCK_DIR, { recursive: true });
+process.on('exit', () => {
+  for (const port of chosenPorts) rmSync(join(PORT_LOCK_DIR, String(port)), { force: true });
+});
+
+function claimPort(port: number): boolean {
+  const lock = join(PORT_LOCK_DIR, String(port));
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      return true;
+    } catch {
+      // An empty lock is one being written right now: not stale.
+      let owner = 0;
+      try {
+        owner = Number(readFileSync(lock, 'utf8'));
+      } catch {
+        continue; // released in between: try to create it again
+      }
+      if (!(owner > 0) || processAlive(owner)) return false;
+      rmSync(lock, { force: true });
+    }
+  }
+  return false;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export async function nodePort(): Promise<number> {
   for (let attempt = 0; attempt < PORT_ATTEMPTS_MAX; attempt++) {
-    const port = portSliceStart + Math.floor(Math.random() * PORT_SLICE_SIZE);
-    if (chosenPorts.has(port)) continue;
-    if (await canListen(port)) {
-      chosenPorts.add(port);
-      return port;
-    }
+    const port = NODE_PORT_MIN + Math.floor(Math.random() * NODE_PORT_SPREAD);
+    if (chosenPorts.has(port) || !claimPort(port)) continue;
+    chosenPorts.add(port);
+    if (await canListen(port)) return port;
   }
-  throw new Error(`no free port in [${portSliceStart}, ${portSliceStart + PORT_SLICE_SIZE}) after ${PORT_ATTEMPTS_MAX} attempts`);
+  throw new Error(`no free port in [${NODE_PORT_MIN}, ${NODE_PORT_MIN + NODE_PORT_SPREAD}) after ${PORT_ATTEMPTS_MAX} attempts`);
 }
 
 // ---------------------------------------------------------------------------------------------
