@@ -7,7 +7,7 @@
  */
 import { formatDuration, type AlertRule, type Severity, type Violation } from './alert-types.ts';
 import { bucketDelta, bucketsOf, histogramQuantile, observationCount, type CumulativeBuckets } from './histogram-math.ts';
-import type { MetricSample, MetricSource } from './metric-source.ts';
+import type { MetricFamily, MetricSample, MetricSource } from './metric-source.ts';
 import { SlidingWindow } from './sliding-window.ts';
 
 export interface RuleBase {
@@ -57,10 +57,18 @@ export function diskFreeRule(base: RuleBase & { thresholdPercent: number }): Ale
   );
 }
 
-/** The p99 of WAL fsync durations over the last `windowMs` is above `thresholdMs`. */
-export function walFsyncP99Rule(base: RuleBase & { thresholdMs: number; windowMs: number; minObservations: number }): AlertRule {
-  const metric = 'oxirs_wal_fsync_duration_seconds';
-  const window = new SlidingWindow<CumulativeBuckets>(base.windowMs);
+/**
+ * A rule over a cumulative metric judged across a sliding window: `snapshot` reduces the family
+ * to a value, `judge` compares the snapshot at the window's start with the newest one. The window
+ * restarts when the metric disappears; the first snapshot alone judges nothing.
+ */
+function windowedRule<T>(
+  base: RuleBase & { windowMs: number },
+  metric: string,
+  snapshot: (family: MetricFamily) => T | undefined,
+  judge: (start: { atMs: number; value: T }, now: T, nowMs: number) => Violation[],
+): AlertRule {
+  const window = new SlidingWindow<T>(base.windowMs);
   return {
     ...base,
     metrics: [metric],
@@ -70,56 +78,52 @@ export function walFsyncP99Rule(base: RuleBase & { thresholdMs: number; windowMs
         window.clear();
         return undefined;
       }
-      const buckets = bucketsOf(family);
-      if (!buckets) return [];
-      const start = window.push(nowMs, buckets);
-      if (start.value === buckets) return []; // the first snapshot: no window yet
-      const delta = bucketDelta(start.value, buckets);
-      const count = observationCount(delta);
-      if (count < base.minObservations) return [];
-      const p99Ms = histogramQuantile(0.99, delta)! * 1000;
-      if (p99Ms <= base.thresholdMs) return [];
-      return [{ labels: {}, summary: (held) => `WAL fsync p99 ${formatMs(p99Ms)} over the last ${formatDuration(nowMs - start.atMs)} (${count} fsyncs; above ${base.thresholdMs} ms) ${heldFor(held)}` }];
+      const now = snapshot(family);
+      if (now === undefined) return [];
+      const start = window.push(nowMs, now);
+      return start.value === now ? [] : judge(start, now, nowMs);
     },
   };
 }
 
+/** The p99 of WAL fsync durations over the last `windowMs` is above `thresholdMs`. */
+export function walFsyncP99Rule(base: RuleBase & { thresholdMs: number; windowMs: number; minObservations: number }): AlertRule {
+  return windowedRule<CumulativeBuckets>(base, 'oxirs_wal_fsync_duration_seconds', (family) => bucketsOf(family), (start, buckets, nowMs) => {
+    const delta = bucketDelta(start.value, buckets);
+    const count = observationCount(delta);
+    if (count < base.minObservations) return [];
+    const p99Ms = histogramQuantile(0.99, delta)! * 1000;
+    if (p99Ms <= base.thresholdMs) return [];
+    return [{ labels: {}, summary: (held) => `WAL fsync p99 ${formatMs(p99Ms)} over the last ${formatDuration(nowMs - start.atMs)} (${count} fsyncs; above ${base.thresholdMs} ms) ${heldFor(held)}` }];
+  });
+}
+
 /** The share of 5xx answers among the HTTP requests of the last `windowMs` is above `thresholdPercent`. */
 export function errorRateRule(base: RuleBase & { thresholdPercent: number; windowMs: number; minRequests: number }): AlertRule {
-  const metric = 'oxirs_http_requests_total';
-  const window = new SlidingWindow<{ total: number; errors: number }>(base.windowMs);
-  return {
-    ...base,
-    metrics: [metric],
-    async evaluate(source: MetricSource, nowMs: number) {
-      const family = await source.read(metric);
-      if (!family) {
-        window.clear();
-        return undefined;
-      }
-      const now = { total: 0, errors: 0 };
-      for (const sample of family.samples) {
-        now.total += sample.value;
-        if (sample.labels.status?.startsWith('5')) now.errors += sample.value;
-      }
-      const start = window.push(nowMs, now);
-      if (start.value === now) return []; // the first snapshot: no window yet
-      // A counter that went down was reset: everything it holds now is new.
-      const reset = now.total < start.value.total || now.errors < start.value.errors;
-      const total = reset ? now.total : now.total - start.value.total;
-      const errors = reset ? now.errors : now.errors - start.value.errors;
-      if (total < base.minRequests) return [];
-      const percent = (100 * errors) / total;
-      if (percent <= base.thresholdPercent) return [];
-      return [
-        {
-          labels: {},
-          summary: (held) =>
-            `${percent.toFixed(1)}% of HTTP requests failed with 5xx (${errors} of ${total}) over the last ${formatDuration(nowMs - start.atMs)} (above ${base.thresholdPercent}%) ${heldFor(held)}`,
-        },
-      ];
-    },
+  const totals = (family: MetricFamily) => {
+    const now = { total: 0, errors: 0 };
+    for (const sample of family.samples) {
+      now.total += sample.value;
+      if (sample.labels.status?.startsWith('5')) now.errors += sample.value;
+    }
+    return now;
   };
+  return windowedRule(base, 'oxirs_http_requests_total', totals, (start, now, nowMs) => {
+    // A counter that went down was reset: everything it holds now is new.
+    const reset = now.total < start.value.total || now.errors < start.value.errors;
+    const total = reset ? now.total : now.total - start.value.total;
+    const errors = reset ? now.errors : now.errors - start.value.errors;
+    if (total < base.minRequests) return [];
+    const percent = (100 * errors) / total;
+    if (percent <= base.thresholdPercent) return [];
+    return [
+      {
+        labels: {},
+        summary: (held) =>
+          `${percent.toFixed(1)}% of HTTP requests failed with 5xx (${errors} of ${total}) over the last ${formatDuration(nowMs - start.atMs)} (above ${base.thresholdPercent}%) ${heldFor(held)}`,
+      },
+    ];
+  });
 }
 
 /** 0.42 -> "0.42 ms", 12.3 -> "12 ms", 4800 -> "4.8 s". */
