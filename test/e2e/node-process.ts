@@ -3,7 +3,6 @@
  * Every process started here is tracked so a test can kill whatever is left in its `after`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { join, resolve } from 'node:path';
 
@@ -11,15 +10,7 @@ export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const CLI = join(ROOT, 'bin', 'oxirs-cluster.js');
 const STARTUP_TIMEOUT_MS = 30_000;
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as { port: number }).port;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
+export { freePort } from '../support/free-port.ts';
 
 export interface NodeProcess {
   child: ChildProcess;
