@@ -4,13 +4,14 @@
  * worker with the fewest running queries; its text comes back as an async iterable of pieces,
  * pulled with credit-based flow control. A worker that dies fails its queries and is replaced.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import type { Query } from './algebra.ts';
 import type { RenderFormats } from './result-rendering.ts';
 import type { WorkerRequest, WorkerResponse } from './query-worker-protocol.ts';
 import { deserializeError } from './query-worker-protocol.ts';
 import { QueryResourceError } from './sparql-errors.ts';
+import { startModuleWorker } from '../util/module-worker.ts';
 
 /** Pieces a worker may run ahead of the client. */
 const CREDIT_PIECES = 2;
@@ -63,16 +64,7 @@ export class QueryPool {
   }
 
   private spawn(): WorkerSlot {
-    const entry = new URL(import.meta.url.endsWith('.ts') ? './query-worker.ts' : './query-worker.js', import.meta.url);
-    let worker: Worker;
-    if (entry.pathname.endsWith('.ts')) {
-      // Running from TypeScript sources: the worker loads tsx first (hooks are per thread on Node 20).
-      const tsx = import.meta.resolve('tsx/esm/api');
-      const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
-      worker = new Worker(bootstrap, { eval: true, workerData: { storePath: this.storePath }, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
-    } else {
-      worker = new Worker(entry, { workerData: { storePath: this.storePath }, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
-    }
+    const worker = startModuleWorker(import.meta.url, 'query-worker', { workerData: { storePath: this.storePath }, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
     const slot: WorkerSlot = { worker, active: new Set() };
     worker.on('message', (message: WorkerResponse) => this.onMessage(message));
     const fail = (reason: string, outOfMemory = false) => {

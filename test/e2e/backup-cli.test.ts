@@ -19,10 +19,14 @@ before(async () => {
   bare = await startNode(join(dir, 'bare'), await freePort());
 });
 after(async () => {
-  await stopNode(node);
-  await stopNode(bare);
-  killAllNodes();
-  rmSync(dir, { recursive: true, force: true });
+  // If before() failed midway, some of these are undefined: whatever started is killed anyway.
+  try {
+    await stopNode(node);
+    await stopNode(bare);
+  } finally {
+    killAllNodes();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 async function update(text: string): Promise<void> {

@@ -15,9 +15,13 @@ before(async () => {
   node = await startNode(join(dir, 'data'), await freePort());
 });
 after(async () => {
-  await stopNode(node);
-  killAllNodes();
-  rmSync(dir, { recursive: true, force: true });
+  // If before() failed midway, some of these are undefined: whatever started is killed anyway.
+  try {
+    await stopNode(node);
+  } finally {
+    killAllNodes();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('bad arguments and config exit with code 2 and a reason', async () => {

@@ -39,12 +39,20 @@ export async function startNode(dataDir: string, port: number, extraArgs: string
   return { child, url: `http://127.0.0.1:${port}`, output: () => output };
 }
 
+/** A node that has not exited this long after the signal is killed (a hung shutdown must not hang the test file). */
+const STOP_GRACE_MS = 30_000;
+
 export async function stopNode(node: NodeProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
   if (node.child.exitCode !== null || node.child.signalCode !== null) return node.child.exitCode;
   const exited = once(node.child, 'exit');
   node.child.kill(signal);
-  const [code] = await exited;
-  return code as number | null;
+  const overdue = setTimeout(() => node.child.kill('SIGKILL'), STOP_GRACE_MS);
+  try {
+    const [code] = await exited;
+    return code as number | null;
+  } finally {
+    clearTimeout(overdue);
+  }
 }
 
 export function killAllNodes(): void {

@@ -23,9 +23,13 @@ before(async () => {
   assert.equal(put.status, 204);
 });
 after(async () => {
-  await stopNode(node);
-  killAllNodes();
-  rmSync(dir, { recursive: true, force: true });
+  // If before() failed midway, some of these are undefined: whatever started is killed anyway.
+  try {
+    await stopNode(node);
+  } finally {
+    killAllNodes();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 async function query(text: string, extra = '', signal?: AbortSignal): Promise<Response> {

@@ -1,0 +1,82 @@
+// The worker's head, export and hash all describe one state, even while writes keep landing; a
+// stopped worker fails what is still pending instead of hanging.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { QuadStore } from '../../store/quad-store.ts';
+import { datasetHash } from '../../store/dataset-hash.ts';
+import { installSnapshot } from '../../store/store-snapshot.ts';
+import { APPLIED_KEY, readAppliedState } from '../../cluster/state-machine.ts';
+import { emptyConfState } from '../../raft/messages.ts';
+import { SnapshotThread } from './snapshot-thread.ts';
+
+function storeIn(t: { after(fn: () => Promise<void>): void }, name: string): QuadStore {
+  const dir = mkdtempSync(join(tmpdir(), `oxirs-snapshot-thread-${name}-`));
+  const store = QuadStore.open({ path: join(dir, 'store') });
+  t.after(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return store;
+}
+
+function writer(store: QuadStore): { stop(): Promise<void> } {
+  let index = 0;
+  const write = () =>
+    store.write((w) => {
+      index++;
+      for (let i = 0; i < 50; i++) w.insertTerms(`<urn:s:${index}:${i}>`, '<urn:p>', `"${i}"`, undefined);
+      w.putMeta(APPLIED_KEY, { index, term: 1, confState: emptyConfState(), members: {} });
+    });
+  let writing = true;
+  const done = (async () => {
+    for (let i = 0; writing && i < 10_000; i++) await write();
+  })();
+  return {
+    async stop() {
+      writing = false;
+      await done;
+    },
+  };
+}
+
+test('head, export and hash come from one state while writes go on', { timeout: 60_000 }, async (t) => {
+  const store = storeIn(t, 'source');
+  const copy = storeIn(t, 'copy');
+  const writes = writer(store);
+  try {
+    // Let some data land first.
+    for (let i = 0; i < 100 && (readAppliedState(store).index ?? 0) < 20; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    const { thread, head } = await SnapshotThread.open(store);
+    try {
+      // Small chunks: many messages, so credit runs out and refills many times.
+      await installSnapshot(copy, thread.chunks(4096));
+      const hash = await thread.hash();
+      assert.equal(readAppliedState(copy).index, head.applied!.index);
+      assert.deepEqual(datasetHash(copy.snapshot()), hash);
+      assert.equal(hash.quads, head.applied!.index * 50);
+    } finally {
+      thread.stop();
+    }
+  } finally {
+    await writes.stop();
+  }
+});
+
+test('a stopped export fails its pending reads', { timeout: 60_000 }, async (t) => {
+  const store = storeIn(t, 'stopped');
+  await store.write((w) => {
+    for (let i = 0; i < 20_000; i++) w.insertTerms(`<urn:s:${i}>`, '<urn:p>', `"${i}"`, undefined);
+    w.putMeta(APPLIED_KEY, { index: 1, term: 1, confState: emptyConfState(), members: {} });
+  });
+  const { thread } = await SnapshotThread.open(store);
+  const chunks = thread.chunks(4096);
+  assert.equal((await chunks.next()).done, false);
+  thread.stop();
+  await assert.rejects(async () => {
+    for await (const _ of chunks) void _;
+  }, /stopped/);
+  await assert.rejects(thread.hash(), /stopped/);
+});
