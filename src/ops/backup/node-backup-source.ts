@@ -1,8 +1,8 @@
 /**
  * A backup source reading this node's own applied state. Everything a backup reads from the store
- * comes from ONE read transaction on a worker thread (snapshot-thread.ts): the head (applied index,
- * term and log clock recorded in that same transaction), the full export, and the dataset hash,
- * so the node's event loop keeps serving clients and Raft while writes go on. The log export reads
+ * comes from read transactions of one state on worker threads (snapshot-thread.ts): the head
+ * (applied index, term and log clock recorded with the data), the full export, and the dataset
+ * hash, so the node's event loop keeps serving clients and Raft while writes go on. The log export reads
  * applied entries from the durable log, pinned against compaction while it runs.
  *
  * Faults: a log compacted past the requested start is a BackupError `backup_log_compacted`
@@ -11,7 +11,7 @@
 import type { ClusterNode } from '../../cluster/cluster-node.ts';
 import type { Entry } from '../../raft/messages.ts';
 import { BackupError } from './backup-errors.ts';
-import { SnapshotThread, type SnapshotHead } from './snapshot-thread.ts';
+import { SnapshotThread, openFullBackupRead, type SnapshotHead } from './snapshot-thread.ts';
 import type { BackupSource, ExportHead, LogExport, SnapshotExport } from './backup-source.ts';
 
 /** Snapshot bytes per message from the worker (the Raft snapshot sender uses 1 MiB chunks). */
@@ -22,11 +22,18 @@ export class NodeBackupSource implements BackupSource {
   constructor(private readonly node: ClusterNode) {}
 
   async exportSnapshot(): Promise<SnapshotExport> {
-    const { thread, head } = await SnapshotThread.open(this.node.store);
+    const read = await openFullBackupRead(this.node.store);
     try {
-      return { head: this.headOf(head), chunks: thread.chunks(EXPORT_CHUNK_BYTES), dataset: () => hashThenStop(thread), abort: () => thread.stop() };
+      const dataset = async () => {
+        try {
+          return await read.hash();
+        } finally {
+          read.stop();
+        }
+      };
+      return { head: this.headOf(read.head), chunks: read.chunks(EXPORT_CHUNK_BYTES), dataset, abort: () => read.stop() };
     } catch (error) {
-      thread.stop();
+      read.stop();
       throw error;
     }
   }
@@ -45,6 +52,7 @@ export class NodeBackupSource implements BackupSource {
     try {
       const opened = await SnapshotThread.open(this.node.store);
       thread = opened.thread;
+      thread.startHash();
       const head = this.headOf(opened.head);
       if (head.toIndex < fromIndex - 1) throw new BackupError('backup_behind', `member ${head.nodeId} has applied up to index ${head.toIndex} only, before ${fromIndex - 1}; ask another member or retry`);
       const prevTerm = this.node.logTerm(fromIndex - 1);
@@ -96,13 +104,5 @@ export class NodeBackupSource implements BackupSource {
       logClockMs: applied.logClockMs ?? null,
       localWrites: recorded.localWrites,
     };
-  }
-}
-
-async function hashThenStop(thread: SnapshotThread): Promise<{ quads: number; hash: string }> {
-  try {
-    return await thread.hash();
-  } finally {
-    thread.stop();
   }
 }

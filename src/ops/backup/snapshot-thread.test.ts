@@ -10,7 +10,7 @@ import { datasetHash } from '../../store/dataset-hash.ts';
 import { installSnapshot } from '../../store/store-snapshot.ts';
 import { APPLIED_KEY, readAppliedState } from '../../cluster/state-machine.ts';
 import { emptyConfState } from '../../raft/messages.ts';
-import { SnapshotThread } from './snapshot-thread.ts';
+import { SnapshotThread, openFullBackupRead, type SnapshotHead } from './snapshot-thread.ts';
 
 function storeIn(t: { after(fn: () => Promise<void>): void }, name: string): QuadStore {
   const dir = mkdtempSync(join(tmpdir(), `oxirs-snapshot-thread-${name}-`));
@@ -42,27 +42,51 @@ function writer(store: QuadStore): { stop(): Promise<void> } {
   };
 }
 
-test('head, export and hash come from one state while writes go on', { timeout: 60_000 }, async (t) => {
-  const store = storeIn(t, 'source');
-  const copy = storeIn(t, 'copy');
+async function exportMatchesHash(copy: QuadStore, head: SnapshotHead, chunks: AsyncIterable<Uint8Array>, hash: () => Promise<{ quads: number; hash: string }>): Promise<void> {
+  await installSnapshot(copy, chunks);
+  const hashed = await hash();
+  assert.equal(readAppliedState(copy).index, head.applied!.index);
+  assert.deepEqual(datasetHash(copy.snapshot()), hashed);
+  assert.equal(hashed.quads, head.applied!.index * 50);
+}
+
+async function whileWriting(store: QuadStore, body: () => Promise<void>): Promise<void> {
   const writes = writer(store);
   try {
     // Let some data land first.
-    for (let i = 0; i < 100 && (readAppliedState(store).index ?? 0) < 20; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-    const { thread, head } = await SnapshotThread.open(store);
-    try {
-      // Small chunks: many messages, so credit runs out and refills many times.
-      await installSnapshot(copy, thread.chunks(4096));
-      const hash = await thread.hash();
-      assert.equal(readAppliedState(copy).index, head.applied!.index);
-      assert.deepEqual(datasetHash(copy.snapshot()), hash);
-      assert.equal(hash.quads, head.applied!.index * 50);
-    } finally {
-      thread.stop();
-    }
+    for (let i = 0; i < 100 && readAppliedState(store).index < 20; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    await body();
   } finally {
     await writes.stop();
   }
+}
+
+test('two paired workers: head, export and hash of one state while writes go on', { timeout: 60_000 }, async (t) => {
+  const store = storeIn(t, 'source');
+  const copy = storeIn(t, 'copy');
+  await whileWriting(store, async () => {
+    const read = await openFullBackupRead(store);
+    try {
+      // Small chunks: many messages, so credit runs out and refills many times.
+      await exportMatchesHash(copy, read.head, read.chunks(4096), () => read.hash());
+    } finally {
+      read.stop();
+    }
+  });
+});
+
+test('one worker exporting and hashing: the same', { timeout: 60_000 }, async (t) => {
+  const store = storeIn(t, 'single');
+  const copy = storeIn(t, 'single-copy');
+  await whileWriting(store, async () => {
+    const { thread, head } = await SnapshotThread.open(store);
+    try {
+      thread.startHash();
+      await exportMatchesHash(copy, head, thread.chunks(4096), () => thread.hash());
+    } finally {
+      thread.stop();
+    }
+  });
 });
 
 test('a stopped export fails its pending reads', { timeout: 60_000 }, async (t) => {
@@ -72,6 +96,7 @@ test('a stopped export fails its pending reads', { timeout: 60_000 }, async (t) 
     w.putMeta(APPLIED_KEY, { index: 1, term: 1, confState: emptyConfState(), members: {} });
   });
   const { thread } = await SnapshotThread.open(store);
+  thread.startHash();
   const chunks = thread.chunks(4096);
   assert.equal((await chunks.next()).done, false);
   thread.stop();
