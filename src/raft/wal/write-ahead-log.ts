@@ -252,7 +252,7 @@ export class WriteAheadLog implements Storage {
     if (bytes.length <= INLINE_WRITE_MAX_BYTES) writeFully(fd, bytes, position);
     else await writeAsync(fd, bytes, position);
     const syncStarted = performance.now();
-    await new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
+    await fdatasyncAsync(fd);
     this.onFsync?.((performance.now() - syncStarted) / 1000);
     for (const record of records) this.apply(record, segment);
   }
@@ -340,7 +340,7 @@ export class WriteAheadLog implements Storage {
     for (let at = this.allocatedBytes; at < target; at += ZEROS.length) {
       await writeAsync(fd, ZEROS.subarray(0, Math.min(ZEROS.length, target - at)), at);
     }
-    await new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
+    await fdatasyncAsync(fd);
     this.allocatedBytes = target;
   }
 
@@ -383,6 +383,11 @@ export class WriteAheadLog implements Storage {
 function writeFully(fd: number, bytes: Buffer, position: number): void {
   let written = 0;
   while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written, position + written);
+}
+
+/** fdatasync in the thread pool. */
+function fdatasyncAsync(fd: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
 }
 
 /** Writes `bytes` at `position` in the thread pool. */
