@@ -2,8 +2,8 @@
  * A backup source reading this node's own applied state. Everything a backup reads from the store
  * comes from read transactions of one state on worker threads (snapshot-thread.ts): the head
  * (applied index, term and log clock recorded with the data), the full export, and the dataset
- * hash, so the node's event loop keeps serving clients and Raft while writes go on. The log export reads
- * applied entries from the durable log, pinned against compaction while it runs.
+ * hash, so the node's event loop keeps serving clients and Raft while writes go on. The log
+ * export reads applied entries from the durable log, pinned against compaction while it runs.
  *
  * Faults: a log compacted past the requested start is a BackupError `backup_log_compacted`
  * (take a full backup); a member behind the requested start is `backup_behind`.
