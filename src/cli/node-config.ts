@@ -130,7 +130,7 @@ export function resolveNodeConfig(
   const joinUrl = value('join');
   if (joinUrl !== undefined) {
     if (initialCluster) throw new ConfigError('give --initial-cluster or --join, not both');
-    if (!/^https?:\/\/[^\s]+$/.test(joinUrl)) throw new ConfigError('--join must be an http:// URL of a member');
+    if (!/^https?:\/\/[^\s]+$/.test(joinUrl) || !URL.canParse(joinUrl)) throw new ConfigError('--join must be an http:// URL of a member (with user:password@ for a member with --auth)');
   }
   let clusterSecret = value('cluster-secret');
   if (clusterSecret?.startsWith('@')) {

@@ -11,7 +11,7 @@ import { buildApp } from '../server/app.ts';
 import { QueryPool } from '../sparql/query-pool.ts';
 import { ClusterNode, type LogFn } from '../cluster/cluster-node.ts';
 import { readAppliedState } from '../cluster/state-machine.ts';
-import { joinCluster, promoteWhenCaughtUp } from '../cluster/join.ts';
+import { joinCluster, joinTarget, promoteWhenCaughtUp } from '../cluster/join.ts';
 import { Authenticator, loadAuthConfig, AuthConfigError } from '../server/auth.ts';
 import { ConfigError, resolveNodeConfig, type SettingName } from './node-config.ts';
 import { NodeMetrics } from '../ops/metrics/node-metrics.ts';
@@ -44,7 +44,7 @@ export async function startCommand(flags: Partial<Record<SettingName, string>>, 
   let knownPeers: Record<string, string> | undefined;
   const joining = config.joinUrl !== undefined && readAppliedState(store).index === 0;
   if (joining) {
-    knownPeers = await joinCluster(config.joinUrl!, config.nodeId, config.raftAddr, log);
+    knownPeers = await joinCluster(joinTarget(config.joinUrl!), config.nodeId, config.raftAddr, log);
   }
   const node = await ClusterNode.start({
     nodeId: config.nodeId,
@@ -89,7 +89,7 @@ export async function startCommand(flags: Partial<Record<SettingName, string>>, 
     ].join('\n'),
   );
   const promotion = new AbortController();
-  if (joining) void promoteWhenCaughtUp(config.joinUrl!, config.nodeId, promotion.signal, log);
+  if (joining) void promoteWhenCaughtUp(joinTarget(config.joinUrl!), config.nodeId, promotion.signal, log);
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -2,6 +2,8 @@
  * `--join URL`: a brand-new node asks a member (over its HTTP API) to add it as a learner, learns
  * the members' Raft addresses from the answer, and once it has caught up asks to be promoted to a
  * voter. The leader decides when it is caught up (POST .../promote answers 409 until then).
+ * Against members with `--auth`, the URL carries an admin user's credentials
+ * (`http://user:password@host:port`), sent as HTTP Basic and never logged.
  */
 import type { LogFn } from './cluster-node.ts';
 
@@ -14,8 +16,29 @@ interface StatusBody {
   error?: { code: string; message: string };
 }
 
-async function post(url: string, body: unknown): Promise<{ status: number; body: StatusBody }> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
+/** A member's URL as given to --join: where to send requests, what to send with them, what to show. */
+export interface JoinTarget {
+  base: URL;
+  headers: Record<string, string>;
+  /** The URL without its credentials, for logs and errors. */
+  shown: string;
+}
+
+export function joinTarget(joinUrl: string): JoinTarget {
+  const base = new URL(joinUrl);
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (base.username !== '' || base.password !== '') {
+    const credentials = `${decodeURIComponent(base.username)}:${decodeURIComponent(base.password)}`;
+    headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
+    base.username = '';
+    base.password = '';
+  }
+  return { base, headers, shown: base.toString() };
+}
+
+async function post(target: JoinTarget, path: string, body: unknown): Promise<{ status: number; body: StatusBody }> {
+  const url = new URL(path, target.base);
+  const response = await fetch(url, { method: 'POST', headers: target.headers, body: JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
   const text = await response.text();
   let parsed: StatusBody = {};
   try {
@@ -27,16 +50,15 @@ async function post(url: string, body: unknown): Promise<{ status: number; body:
 }
 
 /** Adds this node as a learner through `joinUrl`; returns the other members' Raft addresses. */
-export async function joinCluster(joinUrl: string, nodeId: string, raftAddr: string, log: LogFn): Promise<Record<string, string>> {
-  const url = new URL('/cluster/members', joinUrl).toString();
+export async function joinCluster(target: JoinTarget, nodeId: string, raftAddr: string, log: LogFn): Promise<Record<string, string>> {
   let lastError = '';
   for (let attempt = 0; attempt < JOIN_ATTEMPTS; attempt++) {
     try {
-      const { status, body } = await post(url, { id: nodeId, raftAddr, learner: true });
+      const { status, body } = await post(target, '/cluster/members', { id: nodeId, raftAddr, learner: true });
       if (status === 201 || status === 200) {
         const peers: Record<string, string> = {};
         for (const member of body.members ?? []) if (member.id !== nodeId && member.raftAddr) peers[member.id] = member.raftAddr;
-        log('info', 'joined the cluster as a learner', { through: joinUrl, members: Object.keys(peers) });
+        log('info', 'joined the cluster as a learner', { through: target.shown, members: Object.keys(peers) });
         return peers;
       }
       lastError = `${status} ${body.error?.code ?? ''} ${body.error?.message ?? ''}`.trim();
@@ -47,16 +69,16 @@ export async function joinCluster(joinUrl: string, nodeId: string, raftAddr: str
     }
     await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
   }
-  throw new Error(`could not join through ${joinUrl}: ${lastError}`);
+  throw new Error(`could not join through ${target.shown}: ${lastError}`);
 }
 
 /** Asks for promotion to voter until the leader agrees this node has caught up. */
-export async function promoteWhenCaughtUp(joinUrl: string, nodeId: string, signal: AbortSignal, log: LogFn): Promise<void> {
-  const url = new URL(`/cluster/members/${encodeURIComponent(nodeId)}/promote`, joinUrl).toString();
+export async function promoteWhenCaughtUp(target: JoinTarget, nodeId: string, signal: AbortSignal, log: LogFn): Promise<void> {
+  const path = `/cluster/members/${encodeURIComponent(nodeId)}/promote`;
   for (let attempt = 0; attempt < PROMOTE_ATTEMPTS && !signal.aborted; attempt++) {
     await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
     try {
-      const { status, body } = await post(url, {});
+      const { status, body } = await post(target, path, {});
       if (status === 200) {
         log('info', 'promoted to voter', { nodeId });
         return;
