@@ -209,7 +209,7 @@ export function toApiError(error: unknown): ApiError {
   if (error instanceof SparqlSyntaxError) return new ApiError('sparql_syntax', error.message, { line: error.line, column: error.column });
   if (error instanceof SparqlSemanticError) return new ApiError('sparql_invalid', error.message);
   if (error instanceof UpdateExecutionError) return new ApiError('update_failed', error.message);
-  if (error instanceof QueryTimeoutError) return new ApiError('query_timeout');
+  if (error instanceof QueryTimeoutError) return new ApiError('query_timeout', error.clientMessage);
   if (error instanceof QueryResourceError) return new ApiError('query_too_large', error.message);
   if (error instanceof QuadInGraphPayloadError) return new ApiError('triples_only', error.message);
   if (error instanceof EncodingError) return new ApiError('bad_request', error.message);

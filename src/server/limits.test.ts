@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { QuadStore } from '../store/quad-store.ts';
 import { buildApp } from './app.ts';
 import { openOneNode } from '../../test/support/one-node.ts';
+import { ClusterError } from '../cluster/cluster-errors.ts';
 
 const LIMITS = { maxLoadBodyBytes: 1000, maxRequestBodyBytes: 300, maxHeaderBytes: 2048 };
 
@@ -219,3 +220,27 @@ test(
     );
   },
 );
+
+test('a request timeout that runs out while the read is confirmed answers query_timeout; the server limit keeps the cluster error', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'oxirs-barrier-timeout-'));
+  const { node, close } = await openOneNode(dir);
+  // Stands in for a leader cut off from its majority: the barrier gives up when its time is out.
+  node.readBarrier = async () => {
+    throw new ClusterError('no_quorum', 'No quorum confirmed a read within 5 ms.');
+  };
+  const { app } = buildApp({ node, limits: { queryTimeoutMs: 30_000 } });
+  try {
+    const query = encodeURIComponent('SELECT * WHERE { ?s ?p ?o }');
+    const short = await app.inject({ method: 'GET', url: `/query?query=${query}&timeout=0.005` });
+    assert.equal(short.statusCode, 503, short.body);
+    assert.equal(short.json().error.code, 'query_timeout');
+    assert.match(short.json().error.message, /timeout \(5 ms\) ran out before its read could be served.*No quorum confirmed/);
+    const long = await app.inject({ method: 'GET', url: `/query?query=${query}` });
+    assert.equal(long.statusCode, 503, long.body);
+    assert.equal(long.json().error.code, 'no_quorum');
+  } finally {
+    await app.close();
+    await close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

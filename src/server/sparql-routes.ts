@@ -207,7 +207,17 @@ async function respondToQuery(request: FastifyRequest, reply: FastifyReply, prot
   const parsed = inSpan(options.tracer, request, 'sparql.parse', () => parseQuery(protocol.text));
   observation.form = parsed.queryType.toLowerCase() as QueryForm;
   const query = inSpan(options.tracer, request, 'sparql.plan', () => planQuery(parsed));
-  await options.node.readBarrier(consistencyOf(request), timeoutMs);
+  try {
+    await options.node.readBarrier(consistencyOf(request), timeoutMs);
+  } catch (error) {
+    // The request's own, shorter limit ran out while the read was being confirmed: that is the
+    // query's timeout, not a lost majority (the server's limit is long enough to tell those apart).
+    const shortened = protocol.timeoutMs !== undefined && protocol.timeoutMs < options.queryTimeoutMs;
+    if (shortened && error instanceof ClusterError && (error.code === 'no_quorum' || error.code === 'index_not_reached')) {
+      throw new QueryTimeoutError(error.message, `The query's timeout (${protocol.timeoutMs} ms) ran out before its read could be served at the consistency asked (${error.message}). Ask for a longer timeout, or read with X-Consistency: stale.`);
+    }
+    throw error;
+  }
   const graphResult = query.form.form === 'CONSTRUCT' || query.form.form === 'DESCRIBE';
   const offers = graphResult ? Object.keys(GRAPH_OFFERS) : SELECT_OFFERS;
   const mediaType = negotiate(request.headers.accept, offers);

@@ -25,6 +25,13 @@ export class UpdateExecutionError extends Error {
 /** The query ran past its deadline. */
 export class QueryTimeoutError extends Error {
   override name = 'QueryTimeoutError';
+  /** What to tell the client instead of the catalogue's message, when there is more to say. */
+  constructor(
+    message: string,
+    readonly clientMessage?: string,
+  ) {
+    super(message);
+  }
 }
 
 /** The client went away (or the server is stopping): the query was stopped. */
