@@ -127,6 +127,12 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; state: No
     request.principalRole = principal.role;
   });
 
+  // While stopping, a connection closes after its answer: a keep-alive client must not hold the
+  // shutdown until its idle timeout (the server only closes connections idle when it stops).
+  app.addHook('onSend', async (_request, reply) => {
+    if (state.shuttingDown) reply.header('connection', 'close');
+  });
+
   app.setErrorHandler((error, request, reply) => {
     const apiError = toApiError(error);
     if (apiError.status >= 500 && apiError.code !== 'shutting_down') request.log.error({ err: error }, 'request failed');

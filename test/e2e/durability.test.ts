@@ -100,10 +100,12 @@ test('SIGTERM lets an in-flight load finish and commit before the node exits', a
   const port = await freePort();
   let node = await startNode(dataDir, port);
   const { request } = await import('node:http');
-  const response = new Promise<number>((resolve, reject) => {
+  // A keep-alive client (Node's default agent): the answer must close the connection, or the
+  // shutdown would wait for the server's idle timeout.
+  const response = new Promise<string>((resolve, reject) => {
     const req = request(`${node.url}/data?default`, { method: 'POST', headers: { 'content-type': 'application/n-triples' } }, (res) => {
       res.resume();
-      resolve(res.statusCode ?? 0);
+      resolve(`${res.statusCode} connection: ${res.headers.connection}`);
     });
     req.on('error', reject);
     req.write('<http://e/slow> <http://e/p> "first" .\n');
@@ -112,7 +114,7 @@ test('SIGTERM lets an in-flight load finish and commit before the node exits', a
   });
   await new Promise((r) => setTimeout(r, 200));
   const exited = stopNode(node, 'SIGTERM');
-  assert.equal(await response, 204);
+  assert.equal(await response, '204 connection: close');
   assert.equal(await exited, 0);
   node = await startNode(dataDir, port);
   const text = await (await fetch(`${node.url}/data?default`, { headers: { accept: 'application/n-triples' } })).text();

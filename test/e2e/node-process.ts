@@ -39,8 +39,8 @@ export async function startNode(dataDir: string, port: number, extraArgs: string
   return { child, url: `http://127.0.0.1:${port}`, output: () => output };
 }
 
-/** A node that has not exited this long after the signal is killed (a hung shutdown must not hang the test file). */
-const STOP_GRACE_MS = 30_000;
+/** A node that has not exited this long after the signal is killed: a hung shutdown must not hang the test file, and a slow one (a loaded CI machine) must still finish. */
+const STOP_GRACE_MS = 120_000;
 
 export async function stopNode(node: NodeProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
   if (node.child.exitCode !== null || node.child.signalCode !== null) return node.child.exitCode;
