@@ -28,12 +28,21 @@ export function joinTarget(joinUrl: string): JoinTarget {
   const base = new URL(joinUrl);
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (base.username !== '' || base.password !== '') {
-    const credentials = `${decodeURIComponent(base.username)}:${decodeURIComponent(base.password)}`;
+    const credentials = `${decodeUserinfo(base.username)}:${decodeUserinfo(base.password)}`;
     headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
     base.username = '';
     base.password = '';
   }
   return { base, headers, shown: base.toString() };
+}
+
+/** URL userinfo is percent-encoded; a stray `%` is taken as itself. */
+function decodeUserinfo(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 async function post(target: JoinTarget, path: string, body: unknown): Promise<{ status: number; body: StatusBody }> {
@@ -49,7 +58,7 @@ async function post(target: JoinTarget, path: string, body: unknown): Promise<{ 
   return { status: response.status, body: parsed };
 }
 
-/** Adds this node as a learner through `joinUrl`; returns the other members' Raft addresses. */
+/** Adds this node as a learner through the member at `target`; returns the other members' Raft addresses. */
 export async function joinCluster(target: JoinTarget, nodeId: string, raftAddr: string, log: LogFn): Promise<Record<string, string>> {
   let lastError = '';
   for (let attempt = 0; attempt < JOIN_ATTEMPTS; attempt++) {
