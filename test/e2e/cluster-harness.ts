@@ -34,12 +34,6 @@ const OUTPUT_TAIL_CHARS = 20_000;
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 // ---------------------------------------------------------------------------------------------
-// Ports
-
-/** A node port, claimed across test processes (test/support/free-port.ts). */
-export const nodePort = freePort;
-
-// ---------------------------------------------------------------------------------------------
 // Processes
 
 const liveChildren = new Set<ChildProcess>();
@@ -284,7 +278,7 @@ export class Cluster {
     if (this.nodes.has(id)) throw new Error(`node ${id} exists`);
     const dataDir = join(this.root, id);
     mkdirSync(dataDir);
-    const node = new ClusterNode(id, await nodePort(), await nodePort(), dataDir, join(this.root, `${id}.log`));
+    const node = new ClusterNode(id, await freePort(), await freePort(), dataDir, join(this.root, `${id}.log`));
     this.nodes.set(id, node);
     return node;
   }
