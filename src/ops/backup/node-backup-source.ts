@@ -41,18 +41,23 @@ export class NodeBackupSource implements BackupSource {
   async exportLog(fromIndex: number): Promise<LogExport> {
     if (!Number.isInteger(fromIndex) || fromIndex < 2) throw new BackupError('bad_request', `from must be an integer of at least 2, got ${fromIndex}`);
     const unpin = this.node.pinLog(fromIndex);
-    let thread: SnapshotThread | undefined;
+    let opened: Awaited<ReturnType<typeof SnapshotThread.open>>;
+    try {
+      opened = await SnapshotThread.open(this.node.store);
+    } catch (error) {
+      unpin();
+      throw error;
+    }
+    const { thread } = opened;
+    thread.startHash();
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
-      thread?.stop();
+      thread.stop();
       unpin();
     };
     try {
-      const opened = await SnapshotThread.open(this.node.store);
-      thread = opened.thread;
-      thread.startHash();
       const head = this.headOf(opened.head);
       if (head.toIndex < fromIndex - 1) throw new BackupError('backup_behind', `member ${head.nodeId} has applied up to index ${head.toIndex} only, before ${fromIndex - 1}; ask another member or retry`);
       const prevTerm = this.node.logTerm(fromIndex - 1);
@@ -78,10 +83,9 @@ export class NodeBackupSource implements BackupSource {
           if (!finished) release();
         }
       })();
-      const hashing = thread;
       const dataset = async () => {
         try {
-          return await hashing.hash();
+          return await thread.hash();
         } finally {
           release();
         }
