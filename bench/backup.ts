@@ -16,7 +16,7 @@ import { createGzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { CLI, directoryBytes, freePort, runNode, startNode } from './processes.ts';
 import { generateDataset } from './dataset.ts';
-import { HttpClient } from './write-loop.ts';
+import { HttpClient } from './http-client.ts';
 import { mib } from './store.ts';
 import type { BenchOptions } from './run.ts';
 import { QuadStore } from '../src/store/quad-store.ts';

@@ -4,8 +4,8 @@
  * their data dirs on the same disk, both running for the whole part.
  *
  * - Small writes in a closed loop: C clients (C = 1, 16, 64, 256) in this process, the same
- *   node:http keep-alive client for both, each client one write at a time. Ours: POST /update
- *   `INSERT DATA { <urn:b:C:N> <urn:p> "N" }`; etcd: a put of a small key through its v3 JSON
+ *   keep-alive HTTP/1.1 client (http-client.ts) for both, each client one write at a time. Ours:
+ *   POST /update `INSERT DATA { <urn:b:C:N> <urn:p> "N" }`; etcd: a put of a small key through its v3 JSON
  *   gateway. Sent to the leader, and (variant) spread over the two followers, which forward.
  *   Each run is 1 s warmup + 5 s measured; two rounds per C in alternating order (etcd then ours,
  *   ours then etcd), merged. Only 2xx counts; everything else is an error and reported.
@@ -22,7 +22,8 @@ import { CLI, ROOT } from './processes.ts';
 import { join, resolve } from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import type { BenchOptions } from './run.ts';
-import { HttpClient, closedLoop, errorKind, formatErrors, mergeResults, percentile, type LoopResult, type WriteRequest } from './write-loop.ts';
+import { HttpClient } from './http-client.ts';
+import { closedLoop, errorKind, formatErrors, mergeResults, percentile, type LoopResult, type WriteRequest } from './write-loop.ts';
 import {
   ensureEtcd, startEtcdCluster, stopEtcdCluster, startEtcdMember, etcdAlive, etcdHealthy, etcdStatus, findEtcdLeader, etcdPutBody,
   type EtcdCluster, type EtcdMember,
@@ -434,7 +435,7 @@ export async function runClusterBench(options: BenchOptions): Promise<void> {
       log(`oxirs-cluster: the 3-node cluster did NOT start; our side is skipped. Reproduction:\n${nodes.map((n) => `  ${commandLine(n)}`).join('\n')}\n${oursProblem}`);
       await stopOurNodes(nodes);
     }
-    log(`data dirs of both: ${base} (same disk); clients: node:http keep-alive, one connection per client, in the bench process`);
+    log(`data dirs of both: ${base} (same disk); clients: plain HTTP/1.1 keep-alive (bench/http-client.ts), one connection per client, in the bench process`);
     const ceiling = [];
     for (const c of [CONCURRENCY[CONCURRENCY.length - 1]]) ceiling.push(`C=${c} ${(await clientCeiling(c)).toFixed(0)} requests/s`);
     log(`client loop ceiling (the same loop against a no-op HTTP server in a child process): ${ceiling.join(', ')}`);

@@ -44,6 +44,7 @@ function makeCluster(): Map<string, BenchNode> {
       disableProposalForwarding: false,
       maxPendingReads: 1024,
       maxUncommittedEntries: 0,
+      deferCommitNotices: false,
     });
     nodes.set(id, { raw, storage, appliedIndex: 1 });
   }

@@ -1,59 +1,10 @@
 /**
  * The closed-loop write client of the cluster bench, the same code for both systems: C clients,
  * each sends one small POST, waits for the whole answer, and sends the next. Only 2xx counts as a
- * success; everything else is counted by kind. Keep-alive connections (one per client) through
- * node:http, so connection setup is not measured.
+ * success; everything else is counted by kind. Keep-alive connections (one per client, see
+ * http-client.ts), so connection setup is not measured.
  */
-import { Agent, request } from 'node:http';
-
-export interface HttpAnswer {
-  status: number;
-  body: string;
-}
-
-/** One keep-alive agent per origin, with room for one connection per client. */
-export class HttpClient {
-  private readonly agents = new Map<string, Agent>();
-
-  constructor(private readonly maxSocketsPerOrigin: number) {}
-
-  post(origin: string, path: string, contentType: string, body: string, timeoutMs = 10_000): Promise<HttpAnswer> {
-    const url = new URL(origin);
-    let agent = this.agents.get(origin);
-    if (!agent) {
-      agent = new Agent({ keepAlive: true, maxSockets: this.maxSocketsPerOrigin, maxFreeSockets: this.maxSocketsPerOrigin });
-      this.agents.set(origin, agent);
-    }
-    const payload = Buffer.from(body);
-    return new Promise((resolvePromise, reject) => {
-      const req = request(
-        {
-          agent,
-          host: url.hostname,
-          port: url.port,
-          method: 'POST',
-          path,
-          headers: { 'content-type': contentType, 'content-length': payload.length },
-          timeout: timeoutMs,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-          res.on('error', reject);
-        },
-      );
-      req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
-      req.on('error', reject);
-      req.end(payload);
-    });
-  }
-
-  close(): void {
-    for (const agent of this.agents.values()) agent.destroy();
-    this.agents.clear();
-  }
-}
+import type { HttpClient } from './http-client.ts';
 
 /** Where one write goes and what it says. `seq` is unique within one system's run. */
 export interface WriteRequest {

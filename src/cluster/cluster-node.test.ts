@@ -58,6 +58,26 @@ test('a linearizable read on a follower sees a write acknowledged by another nod
   });
 });
 
+test('a min-index read on a follower does not wait for the next heartbeat to learn of a commit', async () => {
+  // Heartbeats 1 s apart: a follower that only learnt of commits from them would wait 0.5 s on
+  // average, and 10 reads in a row would not all be served within 300 ms.
+  await withCluster(
+    async (members) => {
+      const leader = leaderOf(members);
+      const followers = members.filter((m) => m !== leader);
+      for (let i = 0; i < 10; i++) {
+        const { index } = await leader.node.write(insert(i), { timeoutMs: 5000 });
+        const startedAtMs = performance.now();
+        await followers[i % 2].node.readBarrier({ kind: 'minIndex', index }, 5000);
+        const waitedMs = performance.now() - startedAtMs;
+        assert.ok(waitedMs < 300, `the follower waited ${Math.round(waitedMs)} ms for index ${index}`);
+        assert.equal(count(followers[i % 2], `urn:s:${i}`), 1);
+      }
+    },
+    { heartbeatIntervalMs: 1000, electionTimeoutMs: 2000 },
+  );
+});
+
 test('a retried write with the same Idempotency-Key applies once and gets the first outcome', async () => {
   await withCluster(async (members) => {
     const text = 'INSERT { <urn:counter> <urn:tick> ?u } WHERE { BIND(UUID() AS ?u) }';

@@ -149,6 +149,8 @@ const PROMOTE_MAX_LAG_ENTRIES = 64;
 const SNAPSHOT_SEND_WINDOW_BYTES = 8 * 2 ** 20;
 const SNAPSHOT_SEND_TIMEOUT_MS = 10 * 60_000;
 const MAX_MESSAGE_BYTES = 1024 * 1024;
+/** How long a membership change waits for an earlier one (or a new leader's first round) to be applied before it is refused. */
+const PENDING_CHANGE_WAIT_MS = 2_000;
 /** Applied batches not fsynced with their commit reach the disk at least this often. */
 const STORE_FLUSH_INTERVAL_MS = 1_000;
 
@@ -231,6 +233,7 @@ export class ClusterNode {
       disableProposalForwarding: false,
       maxPendingReads: 4096,
       maxUncommittedEntries: 10_000,
+      deferCommitNotices: true,
     });
     const listen = parseHostPort(options.raftAddr);
     this.transport = new PeerTransport({
@@ -384,8 +387,12 @@ export class ClusterNode {
     this.assertUsable();
     const deadline = performance.now() + timeoutMs;
     let index: number;
-    if (consistency.kind === 'minIndex') index = consistency.index;
-    else index = await this.readIndex(timeoutMs);
+    if (consistency.kind === 'minIndex') {
+      index = consistency.index;
+      // A follower hears of a commit with the leader's next message (deferCommitNotices): a read
+      // round makes the leader send one now, so this read does not wait for the next heartbeat.
+      if (index > this.raw.raft.log.committed) this.readIndex(timeoutMs).catch(() => undefined);
+    } else index = await this.readIndex(timeoutMs);
     await this.waitApplied(index, Math.max(1, deadline - performance.now()));
   }
 
@@ -667,10 +674,17 @@ export class ClusterNode {
     }
   }
 
-  private proposeConfChange(cc: Omit<ConfChange, 'context'>, nodeId: NodeId, raftAddr: string | undefined, timeoutMs: number): Promise<WriteResult> {
-    if (this.raw.raft.pendingConfIndex > this.raw.raft.log.applied) {
-      return Promise.reject(new ClusterError('change_in_progress', 'Another membership change is still being applied; retry.'));
-    }
+  private async proposeConfChange(cc: Omit<ConfChange, 'context'>, nodeId: NodeId, raftAddr: string | undefined, timeoutMs: number): Promise<WriteResult> {
+    // A leader counts every entry it had when it took over as a possibly pending change until it
+    // has applied them (one round: the removal of a leader that just handed over waits for that),
+    // and a change in progress (a joint configuration being left) is usually done within a round
+    // or two: wait a moment for either before refusing.
+    const startedAtMs = performance.now();
+    const pendingWaitMs = Math.min(timeoutMs, PENDING_CHANGE_WAIT_MS);
+    await this.waitFor(() => this.raw.raft.pendingConfIndex <= this.raw.raft.log.applied, pendingWaitMs, '').catch(() => {
+      throw new ClusterError('change_in_progress', 'Another membership change is still being applied; retry.');
+    });
+    timeoutMs = Math.max(1, timeoutMs - (performance.now() - startedAtMs));
     const requestId = this.nextRequestId();
     const change: ConfChange = { ...cc, context: encodeMemberContext({ requestId, nodeId, raftAddr }) };
     return new Promise<WriteResult>((resolve, reject) => {

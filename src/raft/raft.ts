@@ -72,6 +72,13 @@ export interface RaftConfig {
    * (0: no limit), so a slow quorum makes clients wait rather than grow the log without bound.
    */
   maxUncommittedEntries: number;
+  /**
+   * When the commit index moves, a follower that has no new entries to receive learns it with
+   * its next append or heartbeat instead of an empty append at once, unless it waits for a
+   * proposal it forwarded. Saves two messages and a follower wake-up per write at low load; a
+   * follower's applied index may then lag by up to a heartbeat interval.
+   */
+  deferCommitNotices: boolean;
 }
 
 export interface ReadState {
@@ -114,6 +121,8 @@ export class Raft {
   readonly log: RaftLog;
   readonly tracker: ProgressTracker;
   private readOnly: ReadOnly;
+  /** Per follower, the last index of each proposal it forwarded and waits to see committed (ascending). */
+  private readonly forwardedIndexes = new Map<NodeId, number[]>();
   readStates: ReadState[] = [];
   messages: Message[] = [];
   messagesAfterPersist: Message[] = [];
@@ -234,6 +243,23 @@ export class Raft {
     for (const id of this.tracker.memberIds()) if (id !== this.id) this.sendAppend(id);
   }
 
+  /** The commit index moved past `committedBefore`: tells the followers (see RaftConfig.deferCommitNotices). */
+  private bcastCommit(committedBefore: number): void {
+    // A configuration change (or a new leader's first entries, which may hold one) is told at
+    // once: a member it removes hears nothing more from this leader once it is applied here.
+    const confChangeCommitted = this.pendingConfIndex > committedBefore && this.pendingConfIndex <= this.log.committed;
+    if (!this.config.deferCommitNotices || confChangeCommitted) return this.bcastAppend();
+    for (const id of this.tracker.memberIds()) {
+      if (id === this.id) continue;
+      const indexes = this.forwardedIndexes.get(id);
+      const waiting = indexes !== undefined && indexes[0] <= this.log.committed;
+      if (!this.maybeSendAppend(id, waiting) || !indexes) continue;
+      // Whatever was sent carries the commit index: the follower's committed proposals are told.
+      while (indexes.length > 0 && indexes[0] <= this.log.committed) indexes.shift();
+      if (indexes.length === 0) this.forwardedIndexes.delete(id);
+    }
+  }
+
   private bcastHeartbeat(context: string | null): void {
     for (const id of this.tracker.memberIds()) {
       if (id === this.id) continue;
@@ -267,6 +293,7 @@ export class Raft {
     }
     this.pendingConfIndex = 0;
     this.readOnly = new ReadOnly(this.config.maxPendingReads);
+    this.forwardedIndexes.clear();
   }
 
   becomeFollower(term: number, lead: NodeId | null): void {
@@ -322,7 +349,8 @@ export class Raft {
     if (this.role !== 'leader') return;
     const self = this.tracker.progress.get(this.id);
     if (!self) return;
-    if (self.maybeUpdate(this.log.persistedLastIndex()) && this.maybeCommit()) this.bcastAppend();
+    const committedBefore = this.log.committed;
+    if (self.maybeUpdate(this.log.persistedLastIndex()) && this.maybeCommit()) this.bcastCommit(committedBefore);
   }
 
   /** Paper 5.4.2: commit the largest index replicated on a quorum, but only if it is of this term. */
@@ -514,7 +542,7 @@ export class Raft {
         for (const [id, pr] of this.tracker.progress) if (id !== this.id) pr.recentActive = false;
         return OK;
       case 'propose':
-        return this.leaderPropose(m.entries);
+        return this.leaderPropose(m.entries, m.from);
       case 'readIndex':
         this.leaderReadIndex(m.from, m.context);
         return OK;
@@ -587,7 +615,7 @@ export class Raft {
     return won;
   }
 
-  private leaderPropose(entries: Entry[]): StepOutcome {
+  private leaderPropose(entries: Entry[], from: NodeId): StepOutcome {
     assert(entries.length > 0, 'empty proposal');
     if (!this.tracker.progress.has(this.id)) return DROPPED; // removed from the configuration
     if (this.leadTransferee !== null) return DROPPED; // thesis 3.10: no proposals during a transfer
@@ -609,6 +637,11 @@ export class Raft {
       accepted.push(e);
     }
     this.appendEntries(accepted);
+    if (from !== this.id && this.config.deferCommitNotices) {
+      const indexes = this.forwardedIndexes.get(from) ?? [];
+      indexes.push(this.log.lastIndex());
+      this.forwardedIndexes.set(from, indexes);
+    }
     this.bcastAppend();
     return OK;
   }
@@ -687,7 +720,8 @@ export class Raft {
       pr.becomeReplicate();
     } else if (pr.state === 'replicate') pr.inflights.freeLE(m.index);
 
-    if (this.maybeCommit()) this.bcastAppend();
+    const committedBefore = this.log.committed;
+    if (this.maybeCommit()) this.bcastCommit(committedBefore);
     else if (wasPaused) this.sendAppend(m.from);
     // Pipelining: keep the window full while there is more to send (bounded by the window).
     for (let i = 0; i < this.config.maxInflightMessages && this.maybeSendAppend(m.from, false); i++);

@@ -9,7 +9,7 @@ function configFor(id: string, storage: MemoryStorage): RaftConfig {
     id, storage, random: { nextInt: () => 0 }, electionTimeoutTicks: 10, heartbeatIntervalTicks: 1, appliedIndex: 1,
     maxSizePerMsgBytes: 1 << 20, maxInflightMessages: 8, maxInflightBytes: 0, maxCommittedSizePerReadyBytes: 1 << 20,
     preVote: false, checkQuorum: false, leaseReads: false, leaseDriftMarginTicks: 0, disableProposalForwarding: false,
-    maxPendingReads: 8, maxUncommittedEntries: 0,
+    maxPendingReads: 8, maxUncommittedEntries: 0, deferCommitNotices: false,
   };
 }
 

@@ -16,6 +16,8 @@ export interface Scenario {
   checkQuorum: boolean;
   /** Leader leases for reads (only with checkQuorum). */
   leaseReads: boolean;
+  /** Followers learn the commit index lazily (RaftConfig.deferCommitNotices), as the cluster runs. */
+  deferCommitNotices: boolean;
   maxSizePerMsgBytes: number;
   maxInflightMessages: number;
   /** Network: one-way delay in [delayMinMs, delayMaxMs); some messages get a long extra delay. */
@@ -86,6 +88,7 @@ function drawBaseScenario(prng: Prng): Scenario {
     preVote: prng.chance(0.5),
     checkQuorum: prng.chance(0.5),
     leaseReads: false, // drawn below: needs checkQuorum
+    deferCommitNotices: prng.chance(0.5),
     maxSizePerMsgBytes: prng.pick([1, 200, 1000, 64 * 1024]),
     maxInflightMessages: prng.pick([1, 2, 4, 16]),
     delayMinMs: 1,

@@ -303,3 +303,42 @@ test('after a restart, entries are applied from the applied index on, never twic
   assert.equal(net.node('n2').appliedIndex, applied + 1);
   assert.deepEqual(net.appliedData('n2'), ['a', 'b', 'c']);
 });
+
+test('deferred commit notices: an idle follower learns the commit with the next heartbeat; a forwarding one at once', () => {
+  const net = new SyncNetwork(ids(3), { config: { deferCommitNotices: true } });
+  net.campaign('n1');
+  net.tick(1); // the no-op's commit reaches the followers with a heartbeat
+  assert.ok(net.propose('n1', 'a'));
+  assert.deepEqual(net.appliedData('n1'), ['a']);
+  // Replicated and committed, but no empty append told the followers.
+  for (const id of ['n2', 'n3']) {
+    assert.equal(net.node(id).storage.lastIndex(), net.node('n1').storage.lastIndex());
+    assert.deepEqual(net.appliedData(id), []);
+  }
+  net.tick(1);
+  for (const id of ids(3)) assert.deepEqual(net.appliedData(id), ['a']);
+  // A proposal n3 forwarded: n3 is told as soon as it commits; n2 waits for its next message.
+  assert.ok(net.propose('n3', 'b'));
+  assert.deepEqual(net.appliedData('n1'), ['a', 'b']);
+  assert.deepEqual(net.appliedData('n3'), ['a', 'b']);
+  assert.deepEqual(net.appliedData('n2'), ['a']);
+  // The next append carries the commit index too.
+  assert.ok(net.propose('n1', 'c'));
+  assert.deepEqual(net.appliedData('n2'), ['a', 'b']);
+});
+
+test('deferred commit notices: a configuration change is told at once, so a removed member learns of its removal', () => {
+  const net = new SyncNetwork(ids(3), { config: { deferCommitNotices: true } });
+  net.campaign('n1');
+  assert.ok(net.raw('n1').proposeConfChange({ transition: 'auto', changes: [{ type: 'removeNode', nodeId: 'n3' }] }).ok);
+  net.settle();
+  // No tick: nothing but the commit notice could have told n3 (the leader no longer sends to it).
+  for (const id of ids(3)) assert.deepEqual(net.node(id).confState.voters, ['n1', 'n2'], id);
+});
+
+test('without deferred commit notices every follower applies as soon as the leader commits', () => {
+  const net = new SyncNetwork(ids(3), { config: { deferCommitNotices: false } });
+  net.campaign('n1');
+  assert.ok(net.propose('n1', 'a'));
+  for (const id of ids(3)) assert.deepEqual(net.appliedData(id), ['a']);
+});

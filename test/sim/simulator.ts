@@ -190,6 +190,7 @@ export class Simulation {
       disableProposalForwarding: false,
       maxPendingReads: 64,
       maxUncommittedEntries: 64,
+      deferCommitNotices: s.deferCommitNotices,
     });
     node.tornCrashPending = false;
     this.note(`${node.id} starts (incarnation ${node.incarnation}, applied ${node.kv.appliedIndex}, last index ${node.storage.lastIndex()})`);

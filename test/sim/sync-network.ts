@@ -88,6 +88,7 @@ export class SyncNetwork {
       disableProposalForwarding: false,
       maxPendingReads: 64,
       maxUncommittedEntries: 0,
+      deferCommitNotices: false,
       ...this.overrides,
     });
   }

@@ -4,6 +4,7 @@
  * is incremental (bytes arrive in arbitrary pieces) and refuses frames over MAX_FRAME_BYTES.
  */
 import { pack, unpack } from 'msgpackr';
+import { assert } from '../../util/assert.ts';
 
 export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 /** Messages larger than this are sent in chunks of this size. */
@@ -57,16 +58,39 @@ export class FrameDecoder {
   }
 }
 
-/** Encodes one message as frames (a batch frame, or chunk frames when it is large) and its size. */
-export function messageFrames(message: unknown, chunkId: number): { frames: Frame[]; bytes: number } {
+/** A message on its way out, packed once: whole (merged with others into a batch frame when written), or in chunks. */
+export type Outgoing = { t: 'packed'; bytes: Uint8Array } | Extract<Frame, { t: 'chunk' }>;
+
+/** Packs one message: one outgoing item, or chunk frames when it is large; and its packed size. */
+export function outgoingMessage(message: unknown, chunkId: number): { items: Outgoing[]; bytes: number } {
   const encoded = pack(message);
-  if (encoded.length <= CHUNK_BYTES) return { frames: [{ t: 'batch', messages: [message] }], bytes: encoded.length };
+  if (encoded.length <= CHUNK_BYTES) return { items: [{ t: 'packed', bytes: encoded }], bytes: encoded.length };
   const count = Math.ceil(encoded.length / CHUNK_BYTES);
-  const frames: Frame[] = [];
+  const items: Outgoing[] = [];
   for (let index = 0; index < count; index++) {
-    frames.push({ t: 'chunk', id: chunkId, index, count, bytes: encoded.subarray(index * CHUNK_BYTES, (index + 1) * CHUNK_BYTES) });
+    items.push({ t: 'chunk', id: chunkId, index, count, bytes: encoded.subarray(index * CHUNK_BYTES, (index + 1) * CHUNK_BYTES) });
   }
-  return { frames, bytes: encoded.length };
+  return { items, bytes: encoded.length };
+}
+
+/** `{ t: 'batch', messages: [` in msgpack: the packed empty batch without its array header (one byte, 0x90). */
+const BATCH_HEAD = pack({ t: 'batch', messages: [] }).subarray(0, -1);
+
+/** The batch frame of messages already packed (msgpack: an array is its header, then its elements). */
+export function encodeBatch(packed: Uint8Array[]): Buffer {
+  assert(packed.length > 0 && packed.length <= 0xffff, `a batch of ${packed.length} messages`);
+  const arrayHeader = packed.length < 16 ? [0x90 | packed.length] : [0xdc, packed.length >> 8, packed.length & 0xff];
+  let payloadBytes = BATCH_HEAD.length + arrayHeader.length;
+  for (const bytes of packed) payloadBytes += bytes.length;
+  const frame = Buffer.allocUnsafe(4 + payloadBytes);
+  frame.writeUInt32BE(payloadBytes, 0);
+  let at = 4 + BATCH_HEAD.copy(frame, 4);
+  for (const byte of arrayHeader) frame[at++] = byte;
+  for (const bytes of packed) {
+    frame.set(bytes, at);
+    at += bytes.length;
+  }
+  return frame;
 }
 
 /** Reassembles chunked messages (one at a time per connection: chunks of a message are sent in order). */

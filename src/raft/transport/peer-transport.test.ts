@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PeerTransport, type TransportLog } from './peer-transport.ts';
-import { FrameDecoder, encodeFrame, ChunkAssembler, messageFrames, CHUNK_BYTES } from './frames.ts';
+import { pack } from 'msgpackr';
+import { FrameDecoder, encodeFrame, encodeBatch, ChunkAssembler, outgoingMessage, CHUNK_BYTES } from './frames.ts';
 
 const HOST = '127.0.0.1';
 const WAIT_LIMIT_MS = 10_000;
@@ -52,9 +53,20 @@ test('frames survive being split at every byte', () => {
   }
 });
 
+test('a batch of messages packed one by one decodes as the batch frame of those messages', () => {
+  for (const count of [1, 15, 16, 300, 1024]) {
+    const messages = Array.from({ length: count }, (_, i) => ({ type: 'append', index: i, entries: [{ data: new Uint8Array([i & 0xff, 1, 2]) }] }));
+    const frame = encodeBatch(messages.map((m) => pack(m)));
+    assert.deepEqual(frame, encodeFrame({ t: 'batch', messages }), `${count} messages`);
+    const [decoded] = new FrameDecoder().push(frame) as Array<{ t: string; messages: Array<{ index: number }> }>;
+    assert.equal(decoded.t, 'batch');
+    assert.deepEqual(decoded.messages.map((m) => m.index), messages.map((m) => m.index));
+  }
+});
+
 test('a large message travels in chunks and is reassembled', () => {
   const big = { type: 'snapshot', data: new Uint8Array(CHUNK_BYTES * 2 + 123).fill(7) };
-  const { frames } = messageFrames(big, 1);
+  const { items: frames } = outgoingMessage(big, 1);
   assert.equal(frames.length, 3);
   const assembler = new ChunkAssembler();
   const results = frames.map((f) => assembler.push(f as never));

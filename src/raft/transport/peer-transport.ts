@@ -15,7 +15,7 @@
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { ChunkAssembler, FrameDecoder, encodeFrame, messageFrames, type Frame } from './frames.ts';
+import { ChunkAssembler, FrameDecoder, encodeBatch, encodeFrame, outgoingMessage, type Frame, type Outgoing } from './frames.ts';
 
 export interface PeerAddress {
   host: string;
@@ -50,8 +50,8 @@ interface Peer {
   socket: Socket | undefined;
   /** Established and authenticated. */
   ready: boolean;
-  /** Frames not yet written, each with the size of the message bytes it carries. */
-  queue: Array<{ frame: Frame; bytes: number }>;
+  /** Messages (and chunks of large ones) not yet written. */
+  queue: Outgoing[];
   queuedBytes: number;
   droppedMessages: number;
   backoffMs: number;
@@ -118,12 +118,12 @@ export class PeerTransport {
       peer.droppedMessages++;
       return;
     }
-    const { frames, bytes } = messageFrames(message, peer.nextChunkId++);
+    const { items, bytes } = outgoingMessage(message, peer.nextChunkId++);
     if (peer.queuedBytes + bytes > (this.options.maxQueuedBytes ?? 64 * 1024 * 1024)) {
       peer.droppedMessages++;
       return;
     }
-    for (const frame of frames) peer.queue.push({ frame, bytes: frame.t === 'chunk' ? frame.bytes.length : bytes });
+    peer.queue.push(...items);
     peer.queuedBytes += bytes;
     if (!peer.flushScheduled) {
       peer.flushScheduled = true;
@@ -297,24 +297,28 @@ export class PeerTransport {
     }
   }
 
-  /** Writes queued frames while the socket accepts them; batch frames of one turn are merged. */
+  /** Writes queued messages while the socket accepts them; whole messages in a row share one batch frame. */
   private flush(peer: Peer): void {
     peer.flushScheduled = false;
     const socket = peer.socket;
     if (!peer.ready || !socket || socket.writableNeedDrain) return;
     while (peer.queue.length > 0) {
-      let { frame, bytes } = peer.queue.shift()!;
-      if (frame.t === 'batch') {
-        const messages = [...frame.messages];
-        while (peer.queue[0]?.frame.t === 'batch' && messages.length < 1024) {
+      const item = peer.queue.shift()!;
+      let frame: Buffer;
+      let bytes = item.bytes.length;
+      if (item.t === 'packed') {
+        const packed = [item.bytes];
+        while (peer.queue[0]?.t === 'packed' && packed.length < 1024) {
           const next = peer.queue.shift()!;
-          messages.push(...(next.frame as Extract<Frame, { t: 'batch' }>).messages);
-          bytes += next.bytes;
+          packed.push(next.bytes);
+          bytes += next.bytes.length;
         }
-        frame = { t: 'batch', messages };
+        frame = encodeBatch(packed);
+      } else {
+        frame = encodeFrame(item);
       }
       peer.queuedBytes -= bytes;
-      if (!socket.write(encodeFrame(frame))) return;
+      if (!socket.write(frame)) return;
     }
   }
 }
