@@ -203,16 +203,21 @@ type Variant = 'leader' | 'followers';
 async function measure(system: BenchSystem, concurrency: number, variant: Variant, counter: { next: number }): Promise<LoopResult> {
   const leader = await system.leader();
   const targets = variant === 'leader' ? [leader] : system.members.filter((m) => m !== leader);
+  return writeLoop(system, concurrency, targets, counter, `b:${concurrency}`, WARMUP_MS, MEASURE_MS);
+}
+
+/** `concurrency` clients in a closed loop, client i writing to targets[i mod n], series `series`. */
+async function writeLoop(system: BenchSystem, concurrency: number, targets: Member[], counter: { next: number }, series: string, warmupMs: number, durationMs: number): Promise<LoopResult> {
   const client = new HttpClient(concurrency);
   try {
     return await closedLoop({
       client,
       concurrency,
-      warmupMs: WARMUP_MS,
-      durationMs: MEASURE_MS,
+      warmupMs,
+      durationMs,
       next: (worker): WriteRequest => {
         const target = targets[worker % targets.length];
-        return { origin: target.origin, path: system.writePath, contentType: system.contentType, body: system.body(`b:${concurrency}`, counter.next++) };
+        return { origin: target.origin, path: system.writePath, contentType: system.contentType, body: system.body(series, counter.next++) };
       },
     });
   } finally {
@@ -456,22 +461,7 @@ export async function runClusterBench(options: BenchOptions): Promise<void> {
     // first round was slower too (329 and 378). Both systems get the same warm-up.
     for (const system of [peer, ours]) {
       if (!system) continue;
-      const client = new HttpClient(SYSTEM_WARMUP_CONCURRENCY);
-      try {
-        const warmup = await closedLoop({
-          client,
-          concurrency: SYSTEM_WARMUP_CONCURRENCY,
-          warmupMs: 0,
-          durationMs: SYSTEM_WARMUP_MS,
-          next: (worker): WriteRequest => {
-            const target = system.members[worker % system.members.length];
-            return { origin: target.origin, path: system.writePath, contentType: system.contentType, body: system.body('b:warmup', counters.get(system)!.next++) };
-          },
-        });
-        results.set(`${system.label}/warmup`, warmup);
-      } finally {
-        client.close();
-      }
+      results.set(`${system.label}/warmup`, await writeLoop(system, SYSTEM_WARMUP_CONCURRENCY, system.members, counters.get(system)!, 'b:warmup', 0, SYSTEM_WARMUP_MS));
     }
     log(`warm-up: each system first takes ${SYSTEM_WARMUP_MS / 1000} s of writes from ${SYSTEM_WARMUP_CONCURRENCY} clients spread over its members (not measured)`);
     for (const variant of ['leader', 'followers'] as Variant[]) {

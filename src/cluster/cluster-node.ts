@@ -603,7 +603,7 @@ export class ClusterNode {
     if (this.raw.raft.lead === id && this.status().members.filter((m) => m.voter).length > 1) {
       await this.onLeader({ op: 'transferLeader', to: null, awayFrom: id }, timeoutMs);
       // This node may learn of the new leader a moment after the old one handed over.
-      await this.waitFor(() => this.raw.raft.lead !== null && this.raw.raft.lead !== id, timeoutMs, `No new leader was known within ${timeoutMs} ms of the handover.`);
+      await this.waitFor(() => this.raw.raft.lead !== null && this.raw.raft.lead !== id, timeoutMs, new ClusterError('write_timeout', `No new leader was known within ${timeoutMs} ms of the handover.`));
     }
     return this.onLeader({ op: 'removeMember', id }, timeoutMs);
   }
@@ -668,7 +668,7 @@ export class ClusterNode {
         if (to === this.nodeId) return this.status();
         const target = to;
         this.enqueue(() => this.raw.transferLeader(target));
-        await this.waitFor(() => this.raw.raft.lead === target, timeoutMs, `Leadership did not move to ${target} within ${timeoutMs} ms.`);
+        await this.waitFor(() => this.raw.raft.lead === target, timeoutMs, new ClusterError('write_timeout', `Leadership did not move to ${target} within ${timeoutMs} ms.`));
         return this.status();
       }
     }
@@ -681,17 +681,15 @@ export class ClusterNode {
     // or two: wait a moment for either before refusing.
     const startedAtMs = performance.now();
     const pendingWaitMs = Math.min(timeoutMs, PENDING_CHANGE_WAIT_MS);
-    await this.waitFor(() => this.raw.raft.pendingConfIndex <= this.raw.raft.log.applied, pendingWaitMs, '').catch(() => {
-      throw new ClusterError('change_in_progress', 'Another membership change is still being applied; retry.');
-    });
-    timeoutMs = Math.max(1, timeoutMs - (performance.now() - startedAtMs));
+    await this.waitFor(() => this.raw.raft.pendingConfIndex <= this.raw.raft.log.applied, pendingWaitMs, new ClusterError('change_in_progress', 'Another membership change is still being applied; retry.'));
+    const remainingMs = Math.max(1, timeoutMs - (performance.now() - startedAtMs));
     const requestId = this.nextRequestId();
     const change: ConfChange = { ...cc, context: encodeMemberContext({ requestId, nodeId, raftAddr }) };
     return new Promise<WriteResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.confWaiters.delete(requestId);
         reject(new ClusterError('write_timeout', `The membership change was not applied within ${timeoutMs} ms; check /cluster/status.`));
-      }, timeoutMs);
+      }, remainingMs);
       this.confWaiters.set(requestId, { resolve, reject, timer, leader: this.nodeId });
       this.enqueue(() => {
         const outcome = this.raw.proposeConfChange(change);
@@ -703,12 +701,13 @@ export class ClusterNode {
     });
   }
 
-  private waitFor(condition: () => boolean, timeoutMs: number, message: string): Promise<void> {
+  /** Resolves once `condition` holds (checked every 10 ms); rejects with `timeoutError` after `timeoutMs`. */
+  private waitFor(condition: () => boolean, timeoutMs: number, timeoutError: ClusterError): Promise<void> {
     const deadline = performance.now() + timeoutMs;
     return new Promise<void>((resolve, reject) => {
       const check = () => {
         if (condition()) resolve();
-        else if (performance.now() > deadline) reject(new ClusterError('write_timeout', message));
+        else if (performance.now() > deadline) reject(timeoutError);
         else setTimeout(check, 10);
       };
       check();
